@@ -1,0 +1,170 @@
+//! One codec type for whichever framing was chosen at run time.
+
+use bytes::{Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::CodecError;
+use crate::fixed::FixedCodec;
+use crate::framing::Framing;
+use crate::length::LengthCodec;
+use crate::limits::{DEFAULT_MAX_FRAME_LEN, LENGTH_PREFIX_LEN};
+use crate::line::LineCodec;
+use crate::raw::RawCodec;
+
+/// A frame codec for any [`Framing`], so a link's type does not depend on the
+/// framing its user picked.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use tether_proto::{FrameCodec, Framing};
+/// use tokio_util::codec::Decoder;
+///
+/// let mut codec = FrameCodec::new(Framing::Line, 1024);
+/// let mut wire = BytesMut::from(&b"one\ntwo\n"[..]);
+/// assert_eq!(codec.decode(&mut wire)?.as_deref(), Some(&b"one"[..]));
+/// assert_eq!(codec.decode(&mut wire)?.as_deref(), Some(&b"two"[..]));
+/// assert_eq!(codec.decode(&mut wire)?, None);
+/// # Ok::<(), tether_proto::CodecError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameCodec {
+    /// Length-prefixed frames.
+    Length(LengthCodec),
+    /// Newline-terminated lines.
+    Line(LineCodec),
+    /// Fixed-size records.
+    Fixed(FixedCodec),
+    /// No framing.
+    Raw(RawCodec),
+}
+
+impl Default for FrameCodec {
+    fn default() -> Self {
+        Self::new(Framing::Length, DEFAULT_MAX_FRAME_LEN)
+    }
+}
+
+/// The bytes that go around a payload on the wire, so a link can write
+/// `prefix`, payload and `suffix` in one vectored call without copying the
+/// payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope {
+    prefix: [u8; LENGTH_PREFIX_LEN],
+    prefix_len: u8,
+    suffix: &'static [u8],
+}
+
+impl Envelope {
+    /// Bytes written before the payload.
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix[..usize::from(self.prefix_len)]
+    }
+
+    /// Bytes written after the payload.
+    pub fn suffix(&self) -> &'static [u8] {
+        self.suffix
+    }
+
+    /// Framing bytes added to a payload.
+    pub fn overhead(&self) -> usize {
+        usize::from(self.prefix_len) + self.suffix.len()
+    }
+
+    const NONE: Envelope = Envelope {
+        prefix: [0; LENGTH_PREFIX_LEN],
+        prefix_len: 0,
+        suffix: b"",
+    };
+}
+
+impl FrameCodec {
+    /// A codec for `framing`; `max_frame_len` limits length frames and lines.
+    pub fn new(framing: Framing, max_frame_len: usize) -> Self {
+        match framing {
+            Framing::Length => Self::Length(LengthCodec::with_max_frame_len(max_frame_len)),
+            Framing::Line => Self::Line(LineCodec::with_max_line_len(max_frame_len)),
+            Framing::Fixed(size) => Self::Fixed(FixedCodec::new(size)),
+            Framing::Raw => Self::Raw(RawCodec),
+        }
+    }
+
+    /// The framing this codec speaks.
+    pub fn framing(&self) -> Framing {
+        match self {
+            Self::Length(_) => Framing::Length,
+            Self::Line(_) => Framing::Line,
+            Self::Fixed(c) => Framing::Fixed(c.record_size()),
+            Self::Raw(_) => Framing::Raw,
+        }
+    }
+
+    /// The framing bytes for `payload`, after checking that it can be sent
+    /// (not over the limit, no newline in a line, right size for a record).
+    pub fn envelope(&self, payload: &[u8]) -> Result<Envelope, CodecError> {
+        match self {
+            Self::Length(c) => Ok(Envelope {
+                prefix: c.prefix(payload.len())?,
+                prefix_len: LENGTH_PREFIX_LEN as u8,
+                suffix: b"",
+            }),
+            Self::Line(c) => {
+                c.check_outgoing(payload)?;
+                Ok(Envelope {
+                    suffix: b"\n",
+                    ..Envelope::NONE
+                })
+            }
+            Self::Fixed(c) => {
+                c.check_outgoing(payload)?;
+                Ok(Envelope::NONE)
+            }
+            Self::Raw(_) => Ok(Envelope::NONE),
+        }
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Bytes;
+    type Error = CodecError;
+
+    #[inline]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, CodecError> {
+        match self {
+            Self::Length(c) => c.decode(src),
+            Self::Line(c) => c.decode(src),
+            Self::Fixed(c) => c.decode(src),
+            Self::Raw(c) => c.decode(src),
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, CodecError> {
+        match self {
+            Self::Length(c) => c.decode_eof(src),
+            Self::Line(c) => c.decode_eof(src),
+            Self::Fixed(c) => c.decode_eof(src),
+            Self::Raw(c) => c.decode_eof(src),
+        }
+    }
+}
+
+impl Encoder<&[u8]> for FrameCodec {
+    type Error = CodecError;
+
+    #[inline]
+    fn encode(&mut self, payload: &[u8], dst: &mut BytesMut) -> Result<(), CodecError> {
+        match self {
+            Self::Length(c) => c.encode(payload, dst),
+            Self::Line(c) => c.encode(payload, dst),
+            Self::Fixed(c) => c.encode(payload, dst),
+            Self::Raw(c) => c.encode(payload, dst),
+        }
+    }
+}
+
+impl Encoder<Bytes> for FrameCodec {
+    type Error = CodecError;
+
+    fn encode(&mut self, payload: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.encode(&payload[..], dst)
+    }
+}

@@ -1,0 +1,43 @@
+//! Default limits, shared by every codec and link.
+
+/// Largest frame a receiver accepts unless told otherwise: 16 MiB.
+///
+/// A length prefix or a line longer than this is refused before any buffer
+/// grows for it.
+pub const DEFAULT_MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
+
+/// Largest UDP payload over IPv4: 65,535 − 8 (UDP header) − 20 (IPv4 header).
+pub const MAX_UDP_PAYLOAD_V4: usize = 65_507;
+
+/// Largest UDP payload over IPv6 without jumbograms: 65,535 − 8 (UDP header).
+pub const MAX_UDP_PAYLOAD_V6: usize = 65_527;
+
+/// Size of the length prefix of length framing.
+pub const LENGTH_PREFIX_LEN: usize = 4;
+
+/// Formats a byte count the way limits are written in error messages:
+/// `16 MiB`, `64 KiB` or `1000 bytes`.
+pub fn human_bytes(n: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB && n % KIB == 0 {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_picks_exact_units() {
+        assert_eq!(human_bytes(DEFAULT_MAX_FRAME_LEN), "16 MiB");
+        assert_eq!(human_bytes(65_536), "64 KiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        assert_eq!(human_bytes(8), "8 bytes");
+    }
+}

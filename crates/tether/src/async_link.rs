@@ -1,0 +1,419 @@
+//! Async links on tokio: the same codec through `tokio_util::codec::Framed`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_sink::Sink;
+use tether_proto::FrameCodec;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+use tokio_util::codec::Framed;
+
+use crate::datagram::max_udp_payload;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::listener::{Inner, SocketFile};
+use crate::options::Options;
+
+/// A TCP or Unix stream, so [`AsyncLink`] has one type for both.
+#[derive(Debug)]
+pub enum AsyncStream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix socket connection.
+    Unix(UnixStream),
+}
+
+impl AsyncRead for AsyncStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncStream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            AsyncStream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for AsyncStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            AsyncStream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            AsyncStream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            AsyncStream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            AsyncStream::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncStream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            AsyncStream::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncStream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            AsyncStream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A persistent framed connection on tokio.
+///
+/// Also a [`Stream`] of received messages and a [`Sink`] of messages to
+/// send, for those who combine links with `futures` combinators.
+///
+/// ```no_run
+/// # async fn demo() -> tether::Result<()> {
+/// let mut link = tether::AsyncLink::connect("tcp://127.0.0.1:9000").await?;
+/// link.send(b"ping").await?;
+/// let reply = link.recv().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct AsyncLink {
+    framed: Framed<AsyncStream, FrameCodec>,
+}
+
+impl AsyncLink {
+    /// Connects with default [`Options`].
+    pub async fn connect<E>(endpoint: E) -> Result<AsyncLink>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        Self::connect_with(endpoint, &Options::default()).await
+    }
+
+    /// Connects with the given options.
+    pub async fn connect_with<E>(endpoint: E, options: &Options) -> Result<AsyncLink>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        let endpoint: Endpoint = endpoint.try_into()?;
+        let connect_err = |source: io::Error| Error::Connect {
+            endpoint: endpoint.to_string(),
+            source,
+        };
+        let stream = match &endpoint {
+            Endpoint::Tcp { host, port } => AsyncStream::Tcp(
+                TcpStream::connect((host.as_str(), *port))
+                    .await
+                    .map_err(connect_err)?,
+            ),
+            Endpoint::Unix(path) => {
+                AsyncStream::Unix(UnixStream::connect(path).await.map_err(connect_err)?)
+            }
+            Endpoint::Udp { .. } => {
+                return Err(Error::WrongScheme {
+                    endpoint: endpoint.to_string(),
+                    expected: "tcp:// or unix:// (use AsyncDatagramLink for udp://)",
+                })
+            }
+        };
+        Self::from_stream(stream, options)
+    }
+
+    /// Wraps a connected stream.
+    pub fn from_stream(stream: AsyncStream, options: &Options) -> Result<AsyncLink> {
+        if let AsyncStream::Tcp(s) = &stream {
+            s.set_nodelay(options.nodelay)?;
+        }
+        Ok(AsyncLink {
+            framed: Framed::with_capacity(stream, options.codec(), 64 * 1024),
+        })
+    }
+
+    /// Sends one message and flushes it.
+    pub async fn send(&mut self, payload: &[u8]) -> Result<()> {
+        self.feed(payload).await?;
+        self.flush().await
+    }
+
+    /// Queues one message; it is written by [`AsyncLink::flush`] or once the
+    /// write buffer passes its high-water mark.
+    pub async fn feed(&mut self, payload: &[u8]) -> Result<()> {
+        std::future::poll_fn(|cx| Sink::<Bytes>::poll_ready(Pin::new(&mut self.framed), cx))
+            .await?;
+        Pin::new(&mut self.framed).start_send(Bytes::copy_from_slice(payload))?;
+        Ok(())
+    }
+
+    /// Writes everything queued.
+    pub async fn flush(&mut self) -> Result<()> {
+        std::future::poll_fn(|cx| Sink::<Bytes>::poll_flush(Pin::new(&mut self.framed), cx))
+            .await?;
+        Ok(())
+    }
+
+    /// Sends many messages with one flush.
+    pub async fn send_all<I, B>(&mut self, messages: I) -> Result<()>
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<[u8]>,
+    {
+        for message in messages {
+            self.feed(message.as_ref()).await?;
+        }
+        self.flush().await
+    }
+
+    /// Receives one message: [`Error::Closed`] at a clean close,
+    /// [`Error::Truncated`] when the peer closed inside a frame.
+    pub async fn recv(&mut self) -> Result<Bytes> {
+        match std::future::poll_fn(|cx| Pin::new(&mut self.framed).poll_next(cx)).await {
+            Some(Ok(frame)) => Ok(frame),
+            Some(Err(e)) => Err(e.into()),
+            None => Err(Error::Closed),
+        }
+    }
+
+    /// Receives one message if one arrives within `timeout`.
+    pub async fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
+        match tokio::time::timeout(timeout, self.recv()).await {
+            Ok(res) => res.map(Some),
+            Err(_elapsed) => Ok(None),
+        }
+    }
+
+    /// The address of the other end.
+    pub fn peer_addr(&self) -> Result<Endpoint> {
+        Ok(match self.framed.get_ref() {
+            AsyncStream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
+            AsyncStream::Unix(s) => Endpoint::Unix(
+                s.peer_addr()?
+                    .as_pathname()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_default(),
+            ),
+        })
+    }
+
+    /// Flushes, then closes the write side: the peer sees a clean close.
+    pub async fn shutdown(&mut self) -> Result<()> {
+        self.flush().await?;
+        std::future::poll_fn(|cx| Pin::new(self.framed.get_mut()).poll_shutdown(cx)).await?;
+        Ok(())
+    }
+
+    /// The framed stream underneath.
+    pub fn framed(&mut self) -> &mut Framed<AsyncStream, FrameCodec> {
+        &mut self.framed
+    }
+}
+
+impl Stream for AsyncLink {
+    type Item = Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.get_mut().framed)
+            .poll_next(cx)
+            .map(|item| item.map(|res| res.map_err(Error::from)))
+    }
+}
+
+impl Sink<Bytes> for AsyncLink {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Sink::<Bytes>::poll_ready(Pin::new(&mut self.get_mut().framed), cx).map_err(Error::from)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Bytes) -> Result<()> {
+        Pin::new(&mut self.get_mut().framed)
+            .start_send(item)
+            .map_err(Error::from)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Sink::<Bytes>::poll_flush(Pin::new(&mut self.get_mut().framed), cx).map_err(Error::from)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Sink::<Bytes>::poll_close(Pin::new(&mut self.get_mut().framed), cx).map_err(Error::from)
+    }
+}
+
+/// Accepts [`AsyncLink`]s on a TCP port or Unix socket path.
+#[derive(Debug)]
+pub struct AsyncListener {
+    inner: AsyncInner,
+    options: Options,
+}
+
+#[derive(Debug)]
+enum AsyncInner {
+    Tcp(TcpListener),
+    Unix(UnixListener, SocketFile),
+}
+
+impl AsyncListener {
+    /// Binds with default [`Options`] for accepted links.
+    pub async fn bind<E>(endpoint: E) -> Result<AsyncListener>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        Self::bind_with(endpoint, &Options::default()).await
+    }
+
+    /// Binds; accepted links get `options`. Built on the blocking
+    /// [`crate::Listener`]'s bind, so both behave alike (backlog, stale
+    /// Unix socket files).
+    pub async fn bind_with<E>(endpoint: E, options: &Options) -> Result<AsyncListener>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        let endpoint: Endpoint = endpoint.try_into()?;
+        let std_listener = crate::listener::Listener::bind_endpoint(&endpoint, options)?;
+        let inner = match std_listener.into_std() {
+            Inner::Tcp(l) => {
+                l.set_nonblocking(true)?;
+                AsyncInner::Tcp(TcpListener::from_std(l)?)
+            }
+            Inner::Unix(l, file) => {
+                l.set_nonblocking(true)?;
+                AsyncInner::Unix(UnixListener::from_std(l)?, file)
+            }
+        };
+        Ok(AsyncListener {
+            inner,
+            options: options.clone(),
+        })
+    }
+
+    /// Waits for the next connection; also gives the peer's address.
+    pub async fn accept(&self) -> Result<(AsyncLink, Endpoint)> {
+        let (stream, peer) = match &self.inner {
+            AsyncInner::Tcp(l) => {
+                let (s, addr) = l.accept().await?;
+                (AsyncStream::Tcp(s), Endpoint::tcp(addr))
+            }
+            AsyncInner::Unix(l, _) => {
+                let (s, addr) = l.accept().await?;
+                let path = addr
+                    .as_pathname()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_default();
+                (AsyncStream::Unix(s), Endpoint::Unix(path))
+            }
+        };
+        Ok((AsyncLink::from_stream(stream, &self.options)?, peer))
+    }
+
+    /// The bound endpoint, with the real port after binding port 0.
+    pub fn local_addr(&self) -> Result<Endpoint> {
+        Ok(match &self.inner {
+            AsyncInner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
+            AsyncInner::Unix(_, file) => Endpoint::Unix(file.0.clone()),
+        })
+    }
+}
+
+/// A UDP socket on tokio: one datagram is one message.
+#[derive(Debug)]
+pub struct AsyncDatagramLink {
+    socket: UdpSocket,
+    peer: Option<SocketAddr>,
+    buf: Box<[u8]>,
+}
+
+impl AsyncDatagramLink {
+    /// Binds to `udp://HOST:PORT` (port 0 for any).
+    pub async fn bind<E>(endpoint: E) -> Result<AsyncDatagramLink>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        let blocking = crate::DatagramLink::bind(endpoint)?;
+        Self::from_blocking(blocking)
+    }
+
+    /// Binds an ephemeral port and fixes `udp://HOST:PORT` as the peer.
+    pub async fn connect<E>(endpoint: E) -> Result<AsyncDatagramLink>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        let blocking = crate::DatagramLink::connect(endpoint)?;
+        Self::from_blocking(blocking)
+    }
+
+    fn from_blocking(link: crate::DatagramLink) -> Result<AsyncDatagramLink> {
+        let peer = link.peer_addr();
+        let socket = link.into_socket();
+        socket.set_nonblocking(true)?;
+        Ok(AsyncDatagramLink {
+            socket: UdpSocket::from_std(socket)?,
+            peer,
+            buf: vec![0; 65_536].into_boxed_slice(),
+        })
+    }
+
+    /// Sends one datagram to the connected peer.
+    pub async fn send(&self, payload: &[u8]) -> Result<()> {
+        let peer = self.peer.ok_or_else(|| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "this AsyncDatagramLink was bound, not connected: use send_to",
+            ))
+        })?;
+        check_datagram(payload.len(), &peer)?;
+        self.socket.send(payload).await?;
+        Ok(())
+    }
+
+    /// Sends one datagram to `to`.
+    pub async fn send_to(&self, payload: &[u8], to: SocketAddr) -> Result<()> {
+        check_datagram(payload.len(), &to)?;
+        self.socket.send_to(payload, to).await?;
+        Ok(())
+    }
+
+    /// Receives one datagram and its sender.
+    pub async fn recv_from(&mut self) -> Result<(Bytes, SocketAddr)> {
+        let (n, from) = self.socket.recv_from(&mut self.buf).await?;
+        Ok((Bytes::copy_from_slice(&self.buf[..n]), from))
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Result<Endpoint> {
+        Ok(Endpoint::udp(self.socket.local_addr()?))
+    }
+}
+
+fn check_datagram(len: usize, to: &SocketAddr) -> Result<()> {
+    let max = max_udp_payload(to);
+    if len > max {
+        return Err(Error::DatagramTooLarge { len, max });
+    }
+    Ok(())
+}

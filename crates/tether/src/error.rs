@@ -1,0 +1,122 @@
+//! Errors of links and listeners.
+
+use std::io;
+
+use tether_proto::CodecError;
+
+use crate::endpoint::EndpointError;
+
+/// What went wrong on a link, listener or datagram socket.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The peer closed the connection cleanly, between messages.
+    #[error("connection closed by peer")]
+    Closed,
+    /// The peer closed the connection inside a frame; the partial frame was
+    /// discarded.
+    #[error("connection closed mid-frame: got {got} of {expected} bytes")]
+    Truncated {
+        /// Bytes of the frame (header included) that arrived.
+        got: usize,
+        /// Bytes the frame needed (header included).
+        expected: usize,
+    },
+    /// The peer (or the caller) broke the framing rules: a frame over the
+    /// limit, a newline in a line, a record of the wrong size.
+    #[error(transparent)]
+    Codec(CodecError),
+    /// An endpoint string could not be understood.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// Connecting failed.
+    #[error("cannot connect to {endpoint}: {source}")]
+    Connect {
+        /// The endpoint as given.
+        endpoint: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// Binding failed (port in use, no permission, stale socket file).
+    #[error("cannot listen on {endpoint}: {source}")]
+    Bind {
+        /// The endpoint as given.
+        endpoint: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// A datagram over what UDP can carry; nothing was sent.
+    #[error("datagram of {len} bytes exceeds the UDP limit of {max} bytes; use a stream link (tcp://) for larger messages")]
+    DatagramTooLarge {
+        /// Length of the message.
+        len: usize,
+        /// The limit for the address family (65,507 for IPv4, 65,527 for IPv6).
+        max: usize,
+    },
+    /// The endpoint's scheme does not fit the call, as `udp://` given to a
+    /// stream link.
+    #[error("{endpoint} is not a {expected} endpoint")]
+    WrongScheme {
+        /// The endpoint as given.
+        endpoint: String,
+        /// What the call needs, e.g. `tcp:// or unix://`.
+        expected: &'static str,
+    },
+    /// Non-blocking mode is on and no whole message has arrived yet.
+    #[error("no message ready (non-blocking mode)")]
+    WouldBlock,
+    /// The operating system refused an operation.
+    #[error(transparent)]
+    Io(io::Error),
+}
+
+impl Error {
+    /// True for [`Error::Closed`] and [`Error::Truncated`]: the peer is gone.
+    pub fn is_disconnect(&self) -> bool {
+        matches!(self, Error::Closed | Error::Truncated { .. })
+    }
+}
+
+impl From<CodecError> for Error {
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::Truncated { got, expected } => Error::Truncated { got, expected },
+            CodecError::Io(e) => Error::from(e),
+            other => Error::Codec(other),
+        }
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::WouldBlock {
+            Error::WouldBlock
+        } else {
+            Error::Io(e)
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Io(e) => e,
+            Error::Connect { ref source, .. } | Error::Bind { ref source, .. } => {
+                io::Error::new(source.kind(), e.to_string())
+            }
+            Error::Closed | Error::Truncated { .. } => {
+                io::Error::new(io::ErrorKind::UnexpectedEof, e)
+            }
+            Error::WouldBlock => io::ErrorKind::WouldBlock.into(),
+            other => io::Error::new(io::ErrorKind::InvalidData, other),
+        }
+    }
+}
+
+/// Result with tether's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,196 @@
+//! The blocking listener: accepts links on a TCP port or a Unix socket path.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::link::Link;
+use crate::options::Options;
+use crate::stream::{wait_fd, Stream};
+
+/// Pending connections the kernel holds before `accept`: enough for a burst
+/// of short-lived connections such as a connect-per-message benchmark.
+const BACKLOG: i32 = 1024;
+
+/// Accepts [`Link`]s.
+///
+/// ```no_run
+/// let listener = tether::Listener::bind("tcp://127.0.0.1:0")?;
+/// println!("listening on {}", listener.local_addr()?);
+/// for link in listener.incoming() {
+///     let mut link = link?;
+///     while let Ok(msg) = link.recv() {
+///         link.send(&msg)?; // echo
+///     }
+/// }
+/// # Ok::<(), tether::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Listener {
+    inner: Inner,
+    options: Options,
+}
+
+#[derive(Debug)]
+pub(crate) enum Inner {
+    Tcp(TcpListener),
+    Unix(UnixListener, SocketFile),
+}
+
+/// A Unix socket path, removed when the listener that bound it goes away.
+#[derive(Debug)]
+pub(crate) struct SocketFile(pub(crate) PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl Listener {
+    /// Binds with default [`Options`] for the links it accepts.
+    pub fn bind<E>(endpoint: E) -> Result<Listener>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        Self::bind_with(endpoint, &Options::default())
+    }
+
+    /// Binds; accepted links get `options`. A Unix socket file left behind
+    /// by a listener that died is replaced; one in use is an error.
+    pub fn bind_with<E>(endpoint: E, options: &Options) -> Result<Listener>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        Self::bind_endpoint(&endpoint.try_into()?, options)
+    }
+
+    pub(crate) fn bind_endpoint(endpoint: &Endpoint, options: &Options) -> Result<Listener> {
+        let bind_err = |source: io::Error| Error::Bind {
+            endpoint: endpoint.to_string(),
+            source,
+        };
+        let inner = match endpoint {
+            Endpoint::Tcp { .. } => {
+                let addrs = endpoint.socket_addrs().map_err(bind_err)?;
+                Inner::Tcp(bind_tcp(&addrs).map_err(bind_err)?)
+            }
+            Endpoint::Unix(path) => {
+                remove_stale_socket(path);
+                Inner::Unix(
+                    UnixListener::bind(path).map_err(bind_err)?,
+                    SocketFile(path.clone()),
+                )
+            }
+            Endpoint::Udp { .. } => {
+                return Err(Error::WrongScheme {
+                    endpoint: endpoint.to_string(),
+                    expected: "tcp:// or unix:// (use DatagramLink::bind for udp://)",
+                })
+            }
+        };
+        Ok(Listener {
+            inner,
+            options: options.clone(),
+        })
+    }
+
+    /// Waits for the next connection.
+    pub fn accept(&self) -> Result<Link> {
+        let stream = match &self.inner {
+            Inner::Tcp(l) => Stream::Tcp(l.accept()?.0),
+            Inner::Unix(l, _) => Stream::Unix(l.accept()?.0),
+        };
+        Link::from_stream(stream, &self.options)
+    }
+
+    /// Waits up to `timeout` for a connection; `Ok(None)` if none came.
+    /// Lets a caller check for shutdown (or Ctrl-C) between waits.
+    pub fn accept_timeout(&self, timeout: Duration) -> Result<Option<Link>> {
+        if wait_fd(self.as_raw_fd(), libc::POLLIN, Some(timeout))? {
+            self.accept().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// An endless iterator of accepted links.
+    pub fn incoming(&self) -> impl Iterator<Item = Result<Link>> + '_ {
+        std::iter::repeat_with(move || self.accept())
+    }
+
+    /// The bound endpoint, with the real port after binding port 0.
+    pub fn local_addr(&self) -> Result<Endpoint> {
+        Ok(match &self.inner {
+            Inner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
+            Inner::Unix(_, file) => Endpoint::Unix(file.0.clone()),
+        })
+    }
+
+    /// Options given to accepted links.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The std listener inside, for the async listener to adopt.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn into_std(self) -> Inner {
+        self.inner
+    }
+}
+
+fn bind_tcp(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
+    let mut last = None;
+    for addr in addrs {
+        let attempt = (|| {
+            let socket = Socket::new(Domain::for_address(*addr), Type::STREAM, None)?;
+            socket.set_reuse_address(true)?;
+            socket.bind(&(*addr).into())?;
+            socket.listen(BACKLOG)?;
+            Ok(TcpListener::from(socket))
+        })();
+        match attempt {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address to bind")))
+}
+
+/// Removes a socket file nobody listens on, so a restarted server can bind.
+fn remove_stale_socket(path: &Path) {
+    use std::os::unix::fs::FileTypeExt;
+    let is_socket = std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_socket())
+        .unwrap_or(false);
+    if is_socket && UnixStream::connect(path).is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        match &self.inner {
+            Inner::Tcp(l) => l.as_raw_fd(),
+            Inner::Unix(l, _) => l.as_raw_fd(),
+        }
+    }
+}
+
+impl AsFd for Listener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match &self.inner {
+            Inner::Tcp(l) => l.as_fd(),
+            Inner::Unix(l, _) => l.as_fd(),
+        }
+    }
+}
