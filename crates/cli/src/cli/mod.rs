@@ -1,0 +1,36 @@
+//! Command-line arguments (clap structs only; the work is in `cmd/`).
+
+mod bench;
+mod completions;
+mod listen;
+mod send;
+
+pub use bench::BenchArgs;
+pub use completions::CompletionsArgs;
+pub use listen::ListenArgs;
+pub use send::SendArgs;
+
+use clap::{Parser, Subcommand};
+
+/// Move messages between programs with the least delay, and measure it.
+#[derive(Parser, Debug)]
+#[command(name = "tether", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Accept connections and print (or echo, or save) every message.
+    Listen(ListenArgs),
+    /// Connect and send messages, text, files or struct records.
+    Send(SendArgs),
+    /// Measure latency and rates of each way of sending, on loopback or
+    /// against a remote `tether bench --server`.
+    Bench(BenchArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}

@@ -1,0 +1,6 @@
+//! One file per subcommand.
+
+pub mod bench;
+pub mod completions;
+pub mod listen;
+pub mod send;
