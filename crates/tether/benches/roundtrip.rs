@@ -1,2 +1,199 @@
-//! Loopback round trip benchmarks (filled in below).
-fn main() {}
+//! Loopback benchmarks of tether's blocking link against raw `std::net`
+//! sockets, measured in the same run:
+//! - `roundtrip/*`: one 4-byte message to an echo server and back, over TCP.
+//! - `one_way_4B/*`: 100,000 4-byte messages, counted by a receiver that
+//!   parses every frame.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tether::{Link, Listener, Options};
+
+const MESSAGES: u64 = 100_000;
+
+/// Raw std::net echo server for 4-byte length-prefixed frames.
+fn raw_echo_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut frame = [0u8; 8];
+        while s.read_exact(&mut frame).is_ok() {
+            if s.write_all(&frame).is_err() {
+                break;
+            }
+        }
+    });
+    addr
+}
+
+fn tether_echo_server() -> tether::Endpoint {
+    let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
+    let ep = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut link = listener.accept().unwrap();
+        while let Ok(msg) = link.recv() {
+            if link.send(&msg).is_err() {
+                break;
+            }
+        }
+    });
+    ep
+}
+
+fn roundtrip(c: &mut Criterion) {
+    let mut group = c.benchmark_group("roundtrip");
+    group.measurement_time(Duration::from_secs(5));
+
+    let addr = raw_echo_server();
+    let mut raw = TcpStream::connect(&addr).unwrap();
+    raw.set_nodelay(true).unwrap();
+    group.bench_function("std_net_4B", |b| {
+        let mut frame = [0u8, 0, 0, 4, 0, 1, 1, 0];
+        b.iter(|| {
+            raw.write_all(&frame).unwrap();
+            raw.read_exact(&mut frame).unwrap();
+        });
+    });
+
+    let ep = tether_echo_server();
+    let mut link = Link::connect(&ep).unwrap();
+    group.bench_function("tether_4B", |b| {
+        b.iter(|| {
+            link.send(&[0, 1, 1, 0]).unwrap();
+            std::hint::black_box(link.recv().unwrap());
+        });
+    });
+    group.finish();
+}
+
+/// A receiver that counts `MESSAGES` parsed frames per round and reports.
+fn tether_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+    let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
+    let ep = listener.local_addr().unwrap();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut link = listener.accept().unwrap();
+        while go_rx.recv().is_ok() {
+            let mut bytes = 0u64;
+            for _ in 0..MESSAGES {
+                bytes += link.recv().unwrap().len() as u64;
+            }
+            done_tx.send(bytes).unwrap();
+        }
+    });
+    (ep, go_tx, done_rx)
+}
+
+/// The raw equivalent: reads big chunks and parses length prefixes by hand.
+fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let (mut start, mut end) = (0usize, 0usize);
+        while go_rx.recv().is_ok() {
+            let mut count = 0;
+            let mut bytes = 0u64;
+            while count < MESSAGES {
+                if end - start < 4
+                    || end - start
+                        < 4 + u32::from_be_bytes(buf[start..start + 4].try_into().unwrap()) as usize
+                {
+                    buf.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                    end += s.read(&mut buf[end..]).unwrap();
+                    continue;
+                }
+                let len = u32::from_be_bytes(buf[start..start + 4].try_into().unwrap()) as usize;
+                bytes += len as u64;
+                start += 4 + len;
+                count += 1;
+            }
+            done_tx.send(bytes).unwrap();
+        }
+    });
+    (addr, go_tx, done_rx)
+}
+
+fn one_way(c: &mut Criterion) {
+    let mut group = c.benchmark_group("one_way_4B");
+    group.throughput(Throughput::Elements(MESSAGES));
+    group.measurement_time(Duration::from_secs(5));
+    group.sample_size(20);
+
+    let (addr, go, done) = raw_counter();
+    let mut raw = TcpStream::connect(&addr).unwrap();
+    raw.set_nodelay(true).unwrap();
+    let mut batch = Vec::with_capacity(64 * 1024);
+    group.bench_function("std_net_batch", |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                batch.extend_from_slice(&[0, 0, 0, 4]);
+                batch.extend_from_slice(&i.to_le_bytes());
+                if batch.len() >= 64 * 1024 {
+                    raw.write_all(&batch).unwrap();
+                    batch.clear();
+                }
+            }
+            raw.write_all(&batch).unwrap();
+            batch.clear();
+            done.recv().unwrap()
+        });
+    });
+
+    let (ep, go, done) = tether_counter();
+    let mut link = Link::connect(&ep).unwrap();
+    group.bench_function("tether_feed_flush", |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                link.feed(&i.to_le_bytes()).unwrap();
+            }
+            link.flush().unwrap();
+            done.recv().unwrap()
+        });
+    });
+
+    let (ep, go, done) = tether_counter();
+    let mut link = Link::connect(&ep).unwrap();
+    group.bench_function("tether_send_linger_default", |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                link.send(&i.to_le_bytes()).unwrap();
+            }
+            link.flush().unwrap();
+            done.recv().unwrap()
+        });
+    });
+
+    let (ep, go, done) = tether_counter();
+    let mut link = Link::connect_with(&ep, &Options::new().linger(Duration::ZERO)).unwrap();
+    group.sample_size(10);
+    group.bench_function("tether_send_linger_0", |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                link.send(&i.to_le_bytes()).unwrap();
+            }
+            done.recv().unwrap()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, roundtrip, one_way);
+criterion_main!(benches);
