@@ -1,0 +1,106 @@
+//! Async links on tokio over loopback, against blocking peers and each other.
+#![cfg(feature = "tokio")]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::Write;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tether::{AsyncDatagramLink, AsyncLink, AsyncListener, Error, Framing, Link, Options};
+
+#[tokio::test]
+async fn async_echo_with_a_blocking_client() {
+    let listener = AsyncListener::bind("tcp://127.0.0.1:0").await.unwrap();
+    let ep = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut link, peer) = listener.accept().await.unwrap();
+        assert!(peer.to_string().starts_with("tcp://127.0.0.1:"));
+        let mut n = 0;
+        while let Ok(msg) = link.recv().await {
+            link.send(&msg).await.unwrap();
+            n += 1;
+        }
+        n
+    });
+    let client = tokio::task::spawn_blocking(move || {
+        let mut link = Link::connect(&ep).unwrap();
+        for i in 0..100u32 {
+            link.send(&i.to_be_bytes()).unwrap();
+            assert_eq!(&link.recv().unwrap()[..], &i.to_be_bytes());
+        }
+    });
+    client.await.unwrap();
+    assert_eq!(server.await.unwrap(), 100);
+}
+
+#[tokio::test]
+async fn stream_and_sink_over_unix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ep = format!("unix://{}", dir.path().join("a.sock").display());
+    let opts = Options::new().framing(Framing::Line);
+    let listener = AsyncListener::bind_with(ep.as_str(), &opts).await.unwrap();
+    let server = tokio::spawn(async move {
+        let (link, _) = listener.accept().await.unwrap();
+        link.map(|m| m.unwrap()).collect::<Vec<Bytes>>().await
+    });
+    let mut link = AsyncLink::connect_with(ep.as_str(), &opts).await.unwrap();
+    for word in ["alpha", "beta", "gamma"] {
+        link.feed(word.as_bytes()).await.unwrap();
+    }
+    link.flush().await.unwrap();
+    SinkExt::<Bytes>::send(&mut link, Bytes::from_static(b"delta"))
+        .await
+        .unwrap();
+    link.shutdown().await.unwrap();
+    let got = server.await.unwrap();
+    assert_eq!(
+        got,
+        ["alpha", "beta", "gamma", "delta"].map(|w| Bytes::from_static(w.as_bytes()))
+    );
+}
+
+#[tokio::test]
+async fn truncation_and_timeouts() {
+    let listener = AsyncListener::bind("tcp://127.0.0.1:0").await.unwrap();
+    let addr = listener
+        .local_addr()
+        .unwrap()
+        .to_string()
+        .replace("tcp://", "");
+    let writer = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"\x00\x00\x00\x09abc").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    });
+    let (mut link, _) = listener.accept().await.unwrap();
+    assert!(link
+        .recv_timeout(Duration::from_millis(10))
+        .await
+        .unwrap()
+        .is_none());
+    writer.join().unwrap();
+    match link.recv().await {
+        Err(Error::Truncated {
+            got: 7,
+            expected: 13,
+        }) => {}
+        other => panic!("expected Truncated, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn async_udp_round_trip() {
+    let mut server = AsyncDatagramLink::bind("udp://127.0.0.1:0").await.unwrap();
+    let client = AsyncDatagramLink::connect(&server.local_addr().unwrap())
+        .await
+        .unwrap();
+    client.send(b"ping").await.unwrap();
+    let (msg, from) = server.recv_from().await.unwrap();
+    assert_eq!(&msg[..], b"ping");
+    server.send_to(b"pong", from).await.unwrap();
+    assert!(matches!(
+        client.send(&vec![0u8; 70_000]).await,
+        Err(Error::DatagramTooLarge { max: 65_507, .. })
+    ));
+}
