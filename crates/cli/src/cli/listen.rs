@@ -1,7 +1,145 @@
-//! Arguments of `tether listen`.
+//! Arguments of `tether listen`, and the option types it shares with
+//! `tether send` (framing, durations).
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
 use clap::Args;
+use tether::{Endpoint, Framing};
 
-/// `tether listen` (being written).
+/// `tether listen ENDPOINT`.
 #[derive(Args, Debug)]
-pub struct ListenArgs {}
+#[command(after_help = "\
+Examples:
+  tether listen tcp://0.0.0.0:9000
+  tether listen tcp://0.0.0.0:10000 --framing fixed --format 'I 2s f'
+  tether listen udp://0.0.0.0:9001 --json | jq .")]
+pub struct ListenArgs {
+    /// Where to listen: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH
+    /// (port 0 picks a free port, shown on the first line).
+    pub endpoint: Endpoint,
+
+    /// How messages are delimited on a stream: length (4-byte big-endian
+    /// prefix), line (\n), fixed (records of --format's size, or fixed:N
+    /// bytes) or raw (each read is a message, as with nc).
+    #[arg(long, default_value = "length", value_name = "FRAMING")]
+    pub framing: FramingArg,
+
+    /// Decode each message as a Python struct record, e.g. 'I 2s f', and
+    /// print it as Python would.
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<String>,
+
+    /// Print payloads as hex, whatever they hold.
+    #[arg(long, conflicts_with = "text")]
+    pub hex: bool,
+
+    /// Print payloads as text (bytes that are not UTF-8 as \xNN).
+    #[arg(long)]
+    pub text: bool,
+
+    /// Print one JSON object per message (peer, time, size, payload, fields).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Stop after this many messages.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Stop after this long, e.g. 10s, 500ms, 2m (a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Print a live messages/s and bytes/s line on stderr, once a second.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Send every message back to its sender (a ready peer for ping-pong).
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Append every raw payload to FILE (message lines are still printed).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Do not print message lines (the summary is still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Show at most this many bytes of each payload; 0 shows all.
+    #[arg(long, default_value_t = 64, value_name = "BYTES")]
+    pub max_show: usize,
+
+    /// Largest message accepted, in bytes; a peer that sends a larger frame
+    /// is dropped.
+    #[arg(long, default_value_t = tether::DEFAULT_MAX_FRAME_LEN, value_name = "BYTES")]
+    pub max_frame_len: usize,
+}
+
+/// A framing as the user names it: like [`Framing`], but `fixed` may leave
+/// the size to `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramingArg {
+    /// 4-byte big-endian length prefix.
+    Length,
+    /// Newline-terminated lines.
+    Line,
+    /// Records of a fixed size: given, or taken from `--format`.
+    Fixed(Option<NonZeroUsize>),
+    /// No framing.
+    Raw,
+}
+
+impl FromStr for FramingArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "length" => Ok(Self::Length),
+            "line" => Ok(Self::Line),
+            "raw" => Ok(Self::Raw),
+            "fixed" => Ok(Self::Fixed(None)),
+            _ => match s.parse::<Framing>() {
+                Ok(Framing::Fixed(n)) => Ok(Self::Fixed(Some(n))),
+                _ => Err(format!(
+                    "{s:?} is not a framing: use length, line, raw, fixed (with --format) or fixed:N"
+                )),
+            },
+        }
+    }
+}
+
+impl FramingArg {
+    /// The framing to use, given the record size of `--format` if any.
+    pub fn resolve(self, record_size: Option<usize>) -> anyhow::Result<Framing> {
+        Ok(match self {
+            Self::Length => Framing::Length,
+            Self::Line => Framing::Line,
+            Self::Raw => Framing::Raw,
+            Self::Fixed(Some(n)) => Framing::Fixed(n),
+            Self::Fixed(None) => {
+                let size = record_size.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--framing fixed needs --format FMT (records of its size) or a size, as fixed:12"
+                    )
+                })?;
+                let size = NonZeroUsize::new(size).ok_or_else(|| {
+                    anyhow::anyhow!("--framing fixed needs a --format of at least one byte")
+                })?;
+                Framing::Fixed(size)
+            }
+        })
+    }
+}
+
+/// Parses `10s`, `500ms`, `2m`, `1h30m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    if let Ok(secs) = s.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("{s:?} is not a duration of zero or more seconds"));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{s:?} is not a duration ({e}); use e.g. 10s, 500ms, 2m"))
+}
