@@ -1,0 +1,407 @@
+//! `tether.Link`: a blocking, framed connection (TCP or Unix socket).
+
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyType};
+use tether::{Endpoint, Error, DEFAULT_MAX_FRAME_LEN};
+
+use crate::errors::{to_py, Fault};
+use crate::message::as_bytes;
+use crate::options::{opt_seconds, options, seconds};
+use crate::wait::{sliced, SLICE};
+
+/// A persistent, framed connection over TCP or a Unix socket.
+///
+/// Made by `tether.connect()`, by iterating a `Listener`, or by
+/// `tether.pair()`. Each `send` is one message; `recv` returns whole
+/// messages. Use it as a context manager to close it, and iterate over it to
+/// receive until the peer closes.
+#[pyclass(module = "tether._tether", frozen)]
+pub struct Link {
+    inner: Mutex<State>,
+}
+
+struct State {
+    /// `None` once closed.
+    link: Option<tether::Link>,
+    /// An error met by `recv_many` after it had messages to return; raised
+    /// by the next call so it is neither lost nor in the way of those
+    /// messages.
+    deferred: Option<Error>,
+}
+
+impl State {
+    fn open(&mut self) -> Result<&mut tether::Link, Fault> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e.into());
+        }
+        self.link.as_mut().ok_or(Fault::UseAfterClose)
+    }
+}
+
+impl Link {
+    pub(crate) fn new(link: tether::Link) -> Self {
+        Self {
+            inner: Mutex::new(State {
+                link: Some(link),
+                deferred: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic inside the library while the lock was held leaves nothing
+        // half-done that a later call could trip on: carry on.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the open link (with whatever GIL state the caller has).
+    fn with<T>(&self, f: impl FnOnce(&mut tether::Link) -> tether::Result<T>) -> Result<T, Fault> {
+        Ok(f(self.lock().open()?)?)
+    }
+
+    /// Waits up to `slice` for one message, then takes the messages already
+    /// read from the socket behind it, up to `max_count` in all.
+    fn recv_batch(
+        &self,
+        slice: Duration,
+        max_count: usize,
+    ) -> Result<Option<Vec<tether::Bytes>>, Fault> {
+        let mut state = self.lock();
+        let link = state.open()?;
+        let Some(first) = link.recv_timeout(slice)? else {
+            return Ok(None);
+        };
+        let mut batch = vec![first];
+        while batch.len() < max_count && link.buffered_len() > 0 {
+            match link.try_recv() {
+                Ok(Some(msg)) => batch.push(msg),
+                Ok(None) => break,
+                Err(e) => {
+                    state.deferred = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(Some(batch))
+    }
+
+    /// Runs `f` on the open link with the GIL released.
+    fn detached<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut tether::Link) -> tether::Result<T> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| self.with(f)).map_err(|e| e.into_py(py))
+    }
+
+    /// The next message, `None` at a clean close of the peer (`for` loops).
+    fn next_message(&self, py: Python<'_>) -> PyResult<Option<tether::Bytes>> {
+        let got = sliced(py, None, |slice| {
+            match self.with(|link| link.recv_timeout(slice)) {
+                Ok(Some(msg)) => Ok(Some(Some(msg))),
+                Ok(None) => Ok(None),
+                Err(Fault::Tether(Error::Closed)) => Ok(Some(None)),
+                Err(e) => Err(e),
+            }
+        })?;
+        Ok(got.flatten())
+    }
+}
+
+/// Connects to `endpoint` (`tcp://HOST:PORT` or `unix:///PATH`).
+///
+/// `timeout` bounds each connection attempt; `retry_for` keeps trying for
+/// that many seconds, for a peer that may start later. Ctrl-C interrupts
+/// the retries. The framing options must match the peer's.
+#[pyfunction]
+#[pyo3(signature = (
+    endpoint, *, timeout=None, retry_for=None, framing="length",
+    max_frame_len=DEFAULT_MAX_FRAME_LEN, nodelay=true, linger=None,
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn connect(
+    py: Python<'_>,
+    endpoint: &str,
+    timeout: Option<f64>,
+    retry_for: Option<f64>,
+    framing: &str,
+    max_frame_len: usize,
+    nodelay: bool,
+    linger: Option<f64>,
+) -> PyResult<Link> {
+    let opts = options(framing, max_frame_len, nodelay, linger)?;
+    let endpoint: Endpoint = endpoint
+        .parse()
+        .map_err(|e: tether::EndpointError| to_py(py, e.into()))?;
+    let timeout = opt_seconds("timeout", timeout)?;
+    let link = match opt_seconds("retry_for", retry_for)? {
+        // Retry in slices so Ctrl-C is seen between them; each slice is the
+        // library's own retry loop.
+        Some(within) => {
+            let deadline = std::time::Instant::now() + within;
+            sliced(py, Some(within), |slice| match tether::Link::connect_retry(
+                &endpoint, slice, &opts,
+            ) {
+                Ok(link) => Ok(Some(link)),
+                Err(Error::Connect { .. }) if std::time::Instant::now() < deadline => Ok(None),
+                Err(e) => Err(Fault::Tether(e)),
+            })?
+        }
+        None => Some(
+            py.detach(|| match timeout {
+                Some(t) => tether::Link::connect_timeout(&endpoint, t, &opts),
+                None => tether::Link::connect_with(&endpoint, &opts),
+            })
+            .map_err(|e| to_py(py, e))?,
+        ),
+    };
+    match link {
+        Some(link) => Ok(Link::new(link)),
+        // The last slice of `retry_for` ended without a link: one last try
+        // gives the caller the real reason.
+        None => py
+            .detach(|| tether::Link::connect_timeout(&endpoint, SLICE, &opts))
+            .map(Link::new)
+            .map_err(|e| to_py(py, e)),
+    }
+}
+
+/// A connected pair of links over a Unix socket pair, for tests and for
+/// threads of one program. Takes the same options as `connect`.
+#[pyfunction]
+#[pyo3(signature = (*, framing="length", max_frame_len=DEFAULT_MAX_FRAME_LEN, linger=None))]
+pub(crate) fn pair(
+    py: Python<'_>,
+    framing: &str,
+    max_frame_len: usize,
+    linger: Option<f64>,
+) -> PyResult<(Link, Link)> {
+    let opts = options(framing, max_frame_len, true, linger)?;
+    let (a, b) = tether::Link::pair(&opts).map_err(|e| to_py(py, e))?;
+    Ok((Link::new(a), Link::new(b)))
+}
+
+#[pymethods]
+impl Link {
+    /// Sends one message (`bytes`, `bytearray`, `memoryview` or any other
+    /// buffer). Written at once on an idle link; sends that follow closely
+    /// are gathered and written together within the linger (100 µs by
+    /// default), so a send loop costs few system calls.
+    fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<()> {
+        let bytes = as_bytes(message)?;
+        let payload = bytes.as_bytes();
+        self.detached(py, |link| link.send(payload))
+    }
+
+    /// Sends every message of an iterable (of `bytes`-like objects) with as
+    /// few system calls as possible, and writes them before returning.
+    fn send_many(&self, py: Python<'_>, messages: &Bound<'_, PyAny>) -> PyResult<()> {
+        let held = match messages.cast::<PyList>() {
+            Ok(list) => list
+                .iter()
+                .map(|m| as_bytes(&m))
+                .collect::<PyResult<Vec<_>>>()?,
+            Err(_) => messages
+                .try_iter()?
+                .map(|m| as_bytes(&m?))
+                .collect::<PyResult<Vec<_>>>()?,
+        };
+        let payloads: Vec<&[u8]> = held.iter().map(|b| b.as_bytes()).collect();
+        self.detached(py, |link| link.send_all(payloads.iter().copied()))
+    }
+
+    /// Receives one message as `bytes`.
+    ///
+    /// Waits as long as it takes when `timeout` is `None`, else up to
+    /// `timeout` seconds and returns `None` if no whole message came. Raises
+    /// `ConnectionClosed` when the peer has closed; Ctrl-C raises
+    /// `KeyboardInterrupt` within 50 ms.
+    #[pyo3(signature = (timeout=None))]
+    fn recv<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let timeout = opt_seconds("timeout", timeout)?;
+        let got = sliced(py, timeout, |slice| {
+            self.with(|link| link.recv_timeout(slice))
+        })?;
+        Ok(got.map(|msg| PyBytes::new(py, &msg)))
+    }
+
+    /// Receives a batch: waits for one message as `recv` does, then adds
+    /// every further message already read from the socket, up to
+    /// `max_count`. An empty list means the timeout passed. The cheapest way
+    /// to drain a fast sender from Python.
+    #[pyo3(signature = (max_count=65536, timeout=None))]
+    fn recv_many<'py>(
+        &self,
+        py: Python<'py>,
+        max_count: usize,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if max_count == 0 {
+            return Err(PyValueError::new_err("max_count must be at least 1"));
+        }
+        let timeout = opt_seconds("timeout", timeout)?;
+        let batch = sliced(py, timeout, |slice| self.recv_batch(slice, max_count))?;
+        PyList::new(
+            py,
+            batch
+                .unwrap_or_default()
+                .iter()
+                .map(|m| PyBytes::new(py, m)),
+        )
+    }
+
+    /// Receives one message if a whole one has arrived; never waits.
+    fn try_recv<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let got = self.detached(py, |link| link.try_recv())?;
+        Ok(got.map(|msg| PyBytes::new(py, &msg)))
+    }
+
+    /// `await link.recv_async()`: receives one message inside an asyncio
+    /// event loop (the running one; no thread, no second loop). Returns
+    /// `None` if `timeout` seconds pass first.
+    #[pyo3(signature = (timeout=None))]
+    fn recv_async<'py>(
+        slf: &Bound<'py, Self>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("tether._aio")?
+            .getattr("recv")?
+            .call1((slf, timeout))
+    }
+
+    /// Writes every gathered message now instead of within the linger.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        self.detached(py, |link| link.flush())
+    }
+
+    /// Writes what is gathered, tells the peer the link is closed and
+    /// releases the socket. Calling it again does nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(mut link) = self.lock().link.take() else {
+            return Ok(());
+        };
+        py.detach(|| match link.shutdown(Shutdown::Both) {
+            // The peer went first: nothing left to tell it.
+            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        })
+        .map_err(|e| to_py(py, e))
+    }
+
+    /// True once `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.lock().link.is_none()
+    }
+
+    /// The file descriptor, for `select`, `selectors` or an event loop.
+    ///
+    /// Readable means bytes arrived, but `recv` may also hold messages
+    /// already read: after a wake-up, call `try_recv()` until it returns
+    /// `None`.
+    fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
+        self.with(|link| Ok(link.as_raw_fd()))
+            .map_err(|e| e.into_py(py))
+    }
+
+    /// The endpoint of the other end, as `tcp://127.0.0.1:40123`.
+    #[getter]
+    fn peer_addr(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(|link| link.peer_addr())
+            .map(|ep| ep.to_string())
+            .map_err(|e| e.into_py(py))
+    }
+
+    /// The endpoint of this end.
+    #[getter]
+    fn local_addr(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(|link| link.local_addr())
+            .map(|ep| ep.to_string())
+            .map_err(|e| e.into_py(py))
+    }
+
+    /// The framing this link speaks: `length`, `line`, `fixed:N` or `raw`.
+    #[getter]
+    fn framing(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(|link| Ok(link.framing().to_string()))
+            .map_err(|e| e.into_py(py))
+    }
+
+    /// The coalescing window of `send`, in seconds; 0 writes every send at
+    /// once.
+    #[getter]
+    fn get_linger(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(|link| Ok(link.linger().as_secs_f64()))
+            .map_err(|e| e.into_py(py))
+    }
+
+    #[setter]
+    fn set_linger(&self, py: Python<'_>, linger: f64) -> PyResult<()> {
+        let linger: Duration = seconds("linger", linger)?;
+        self.detached(py, |link| link.set_linger(linger))
+    }
+
+    /// Whether Nagle's algorithm is off (`TCP_NODELAY`; always true on Unix
+    /// sockets).
+    #[getter]
+    fn get_nodelay(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(|link| link.nodelay()).map_err(|e| e.into_py(py))
+    }
+
+    #[setter]
+    fn set_nodelay(&self, py: Python<'_>, nodelay: bool) -> PyResult<()> {
+        self.with(|link| link.set_nodelay(nodelay))
+            .map_err(|e| e.into_py(py))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyType>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        Ok(self.next_message(py)?.map(|msg| PyBytes::new(py, &msg)))
+    }
+
+    fn __repr__(&self) -> String {
+        match self.lock().link.as_ref() {
+            None => "<tether.Link closed>".to_owned(),
+            Some(link) => {
+                let show = |ep: tether::Result<Endpoint>| {
+                    ep.map_or_else(|_| "?".to_owned(), |ep| ep.to_string())
+                };
+                format!(
+                    "<tether.Link {} -> {} framing={}>",
+                    show(link.local_addr()),
+                    show(link.peer_addr()),
+                    link.framing()
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Keyword arguments → [`tether::Options`], and seconds → [`Duration`].
+
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use tether::{Framing, Options, DEFAULT_LINGER};
+
+/// A non-negative, finite number of seconds as a [`Duration`].
+pub(crate) fn seconds(name: &str, secs: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a non-negative, finite number of seconds, got {secs}"
+        ))
+    })
+}
+
+/// An optional number of seconds (`None` stays `None`).
+pub(crate) fn opt_seconds(name: &str, secs: Option<f64>) -> PyResult<Option<Duration>> {
+    secs.map(|s| seconds(name, s)).transpose()
+}
+
+/// The link options given as keyword arguments; `linger=None` is the
+/// library's default.
+pub(crate) fn options(
+    framing: &str,
+    max_frame_len: usize,
+    nodelay: bool,
+    linger: Option<f64>,
+) -> PyResult<Options> {
+    let framing: Framing = framing
+        .parse()
+        .map_err(|e: tether::proto::ParseFramingError| PyValueError::new_err(e.to_string()))?;
+    let linger = opt_seconds("linger", linger)?.unwrap_or(DEFAULT_LINGER);
+    Ok(Options::new()
+        .framing(framing)
+        .max_frame_len(max_frame_len)
+        .nodelay(nodelay)
+        .linger(linger))
+}
