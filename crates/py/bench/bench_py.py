@@ -392,10 +392,11 @@ def main() -> int:
         "send_many_over_pyzmq": 10.0,
     }
     res["ratios"] = ratios
-    res["targets"] = {
-        k: {"want": v, "met": None if ratios[k] is None else ratios[k] >= v}
-        for k, v in targets.items()
-    }
+    met: Dict[str, Optional[bool]] = {}
+    for k, want in targets.items():
+        got = ratios[k]
+        met[k] = None if got is None else got >= want
+    res["targets"] = {k: {"want": v, "met": met[k]} for k, v in targets.items()}
     all_complete = all(r["complete"] for r in ow.values())
     res["every_message_delivered"] = all_complete
 

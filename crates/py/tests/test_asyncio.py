@@ -10,7 +10,7 @@ import tether
 
 
 def test_recv_async_waits_without_blocking_the_loop() -> None:
-    async def main() -> list:
+    async def main() -> "list[bytes | None]":
         a, b = tether.pair()
         ticks = 0
 

@@ -129,6 +129,6 @@ def test_every_error_is_a_tether_error() -> None:
             assert cls.__doc__, n
 
 
-def _host_port(ep: str) -> tuple:
+def _host_port(ep: str) -> "tuple[str, int]":
     host, port = ep[len("tcp://") :].rsplit(":", 1)
     return host, int(port)

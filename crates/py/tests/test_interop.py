@@ -12,7 +12,7 @@ import threading
 import tether
 
 
-def _host_port(ep: str) -> tuple:
+def _host_port(ep: str) -> "tuple[str, int]":
     host, port = ep[len("tcp://") :].rsplit(":", 1)
     return host, int(port)
 
@@ -93,7 +93,7 @@ def test_python_sends_to_rust_cli_listener(cli: str) -> None:
 
 
 def test_rust_cli_sends_to_python_listener(cli: str, server: tether.Listener) -> None:
-    got: list = []
+    got: "list[bytes]" = []
 
     def receive() -> None:
         link = server.accept(timeout=20)

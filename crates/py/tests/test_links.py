@@ -6,6 +6,7 @@ from __future__ import annotations
 import array
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -80,7 +81,8 @@ def test_every_buffer_type_is_a_message() -> None:
         a.send(bytearray(b"bytearray"))
         a.send(memoryview(b"xxmemoryview")[2:])
         a.send(array.array("B", [1, 2, 3]))
-        a.send_many(iter([b"gen", bytearray(b"erator")]))
+        parts: "list[bytes | bytearray]" = [b"gen", bytearray(b"erator")]
+        a.send_many(iter(parts))
         got = [b.recv(timeout=5) for _ in range(6)]
         assert got == [b"bytes", b"bytearray", b"memoryview", b"\x01\x02\x03", b"gen", b"erator"]
         with pytest.raises(TypeError):
@@ -107,7 +109,7 @@ def test_recv_many_takes_what_has_arrived() -> None:
     a, b = tether.pair()
     with a, b:
         a.send_many([bytes([i]) for i in range(100)])
-        got = []
+        got: "list[bytes]" = []
         while len(got) < 100:
             got += b.recv_many(max_count=30, timeout=5)
         assert got == [bytes([i]) for i in range(100)]
@@ -174,7 +176,7 @@ def test_connect_retry_for_waits_for_a_late_listener() -> None:
     probe = tether.listen("tcp://127.0.0.1:0")
     addr = probe.local_addr
     probe.close()
-    holder: list = []
+    holder: "list[Any]" = []
 
     def late() -> None:
         time.sleep(0.2)

@@ -115,7 +115,7 @@ def test_gil_is_released_while_recv_waits() -> None:
 def test_other_thread_sends_while_one_waits_in_recv() -> None:
     a, b = tether.pair()
     with a, b:
-        done: list = []
+        done: "list[bytes | None]" = []
         t = threading.Thread(target=lambda: done.append(b.recv(timeout=10)))
         t.start()
         time.sleep(0.05)
@@ -130,7 +130,7 @@ def test_full_duplex_on_one_link_from_two_threads(server: tether.Listener) -> No
     client = tether.connect(server.local_addr)
     peer = server.accept(timeout=5)
     assert peer is not None
-    got: list = []
+    got: "list[bytes | None]" = []
     t = threading.Thread(target=lambda: got.append(client.recv(timeout=10)))
     t.start()
     time.sleep(0.05)
