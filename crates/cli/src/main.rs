@@ -1,5 +1,6 @@
 //! The `tether` command line tool.
 
+mod bench;
 mod cli;
 mod cmd;
 mod output;

@@ -1,7 +1,117 @@
 //! Arguments of `tether bench`.
 
-use clap::Args;
+use std::path::PathBuf;
 
-/// `tether bench` (being written).
+use clap::Args;
+use tether::Endpoint;
+
+use crate::bench::Experiment;
+
+/// `tether bench [SERVER]` or `tether bench --server ENDPOINT`.
 #[derive(Args, Debug)]
-pub struct BenchArgs {}
+#[command(after_help = "Examples:
+  tether bench                          all experiments on loopback (under a minute)
+  tether bench --quick --json -         a few seconds, JSON on stdout
+  tether bench --only latency,baseline --size 64
+  tether bench --plot plots/ --json bench.json
+  tether bench --server tcp://0.0.0.0:7878    on one machine
+  tether bench tcp://server:7878              on the other")]
+pub struct BenchArgs {
+    /// A remote `tether bench --server` to measure against (default: an
+    /// embedded server on 127.0.0.1).
+    #[arg(value_name = "SERVER", conflicts_with = "server")]
+    pub target: Option<Endpoint>,
+
+    /// Serve bench clients on ENDPOINT (tcp:// or unix://) until stopped,
+    /// instead of measuring.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub server: Option<Endpoint>,
+
+    /// Run only these experiments (comma-separated). Ratios to std::net
+    /// need `baseline` too.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub only: Vec<Experiment>,
+
+    /// A short run (a few seconds) with small counts: for CI and a first
+    /// look. Its figures are noisier.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Payload of latency, connect, Nagle and UDP messages, in bytes
+    /// (suffixes K, M: binary).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "4")]
+    pub size: u64,
+
+    /// Bytes sent per point of the rate experiment [default: 64M, 4M with
+    /// --quick].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub total: Option<u64>,
+
+    /// Time cap of each rate point, in seconds [default: 0.6, 0.08 with
+    /// --quick].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub max_time: Option<f64>,
+
+    /// Write every figure as JSON to FILE ("-" for stdout; the table then
+    /// goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write PNG and SVG charts into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+
+    /// No progress bar and no table (for scripts; use with --json).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `4`, `64K`, `64KiB`, `1M`, `1MiB`, `1G` (binary units).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (examples: 4, 64K, 1MiB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('s').parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 3600.0 => Ok(x),
+        _ => Err(format!("{s:?} is not a time in seconds between 0 and 3600")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("4"), Ok(4));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1 g"), Ok(1 << 30));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("4T").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+
+    #[test]
+    fn seconds_parse_in_range() {
+        assert_eq!(parse_seconds("0.5"), Ok(0.5));
+        assert_eq!(parse_seconds("2s"), Ok(2.0));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("nan").is_err());
+    }
+}

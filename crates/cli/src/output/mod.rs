@@ -6,3 +6,6 @@ pub mod json;
 pub mod line;
 pub mod render;
 pub mod summary;
+pub mod plot;
+pub mod progress;
+pub mod table;

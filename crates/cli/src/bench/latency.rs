@@ -1,0 +1,196 @@
+//! Experiment 1, latency: ping-pong round trips of a small message over a
+//! persistent link, recorded in an HDR histogram in nanoseconds after the
+//! warm-up rounds; a point ends at its round count or its time cap,
+//! whichever comes first.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use hdrhistogram::Histogram;
+use tether::{DatagramLink, Endpoint, Link, Options};
+
+use super::baseline::{stamp, stamped, StdStreamPinger, StdUdpPinger};
+use super::control::{Role, Session, Stack, TestSettings, Transport};
+use super::report::Latency;
+
+/// A UDP round trip with no answer within this long counts as lost.
+pub const UDP_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// One round trip at a time.
+pub trait Pinger {
+    /// Sends message `seq` and waits for its echo; false if it was lost.
+    fn ping(&mut self, seq: u64) -> anyhow::Result<bool>;
+}
+
+/// Counts and time of one point.
+#[derive(Debug, Clone, Copy)]
+pub struct RoundBudget {
+    /// Rounds discarded first.
+    pub warmup: u64,
+    /// Most rounds recorded.
+    pub rounds: u64,
+    /// Time cap of the point, warm-up included.
+    pub time: Duration,
+}
+
+/// One latency point.
+#[derive(Debug, Clone, Copy)]
+pub struct LatencySpec {
+    /// Socket kind.
+    pub transport: Transport,
+    /// tether or std on both ends.
+    pub stack: Stack,
+    /// `TCP_NODELAY` on both ends.
+    pub nodelay: bool,
+    /// Payload bytes.
+    pub size: usize,
+    /// Counts and time.
+    pub budget: RoundBudget,
+}
+
+/// Round trips over a tether stream link: `send`, then `recv`.
+struct LinkPinger {
+    link: Link,
+    payload: Vec<u8>,
+}
+
+impl Pinger for LinkPinger {
+    fn ping(&mut self, _seq: u64) -> anyhow::Result<bool> {
+        self.link.send(&self.payload)?;
+        self.link.recv()?;
+        Ok(true)
+    }
+}
+
+/// Round trips over a tether datagram link.
+struct DatagramPinger {
+    link: DatagramLink,
+    payload: Vec<u8>,
+}
+
+impl Pinger for DatagramPinger {
+    fn ping(&mut self, seq: u64) -> anyhow::Result<bool> {
+        stamp(&mut self.payload, seq);
+        self.link.send(&self.payload)?;
+        let deadline = Instant::now() + UDP_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.link.recv_timeout(left)? {
+                Some(reply) if stamped(&reply, seq) => return Ok(true),
+                Some(_) => {} // a late answer to an earlier round
+                None => return Ok(false),
+            }
+        }
+    }
+}
+
+/// Opens the client end of a point.
+pub fn pinger(
+    endpoint: &Endpoint,
+    stack: Stack,
+    nodelay: bool,
+    size: usize,
+) -> anyhow::Result<Box<dyn Pinger>> {
+    let payload = vec![0x5a; size];
+    Ok(match (stack, endpoint) {
+        (Stack::Tether, Endpoint::Udp { .. }) => Box::new(DatagramPinger {
+            link: DatagramLink::connect(endpoint.clone())?,
+            payload,
+        }),
+        (Stack::Tether, _) => Box::new(LinkPinger {
+            link: Link::connect_with(endpoint.clone(), &Options::new().nodelay(nodelay))?,
+            payload,
+        }),
+        (Stack::Std, Endpoint::Udp { .. }) => Box::new(StdUdpPinger::connect(endpoint, size)?),
+        (Stack::Std, _) => Box::new(StdStreamPinger::connect(endpoint, nodelay, size)?),
+    })
+}
+
+/// What a run of round trips gave.
+#[derive(Debug)]
+pub struct Rounds {
+    /// Recorded round trips, nanoseconds.
+    pub hist: Histogram<u64>,
+    /// Rounds with no answer.
+    pub lost: u64,
+    /// Wall time.
+    pub seconds: f64,
+    /// Stopped by the time cap.
+    pub capped: bool,
+}
+
+/// Runs round trips until the count or the time cap.
+pub fn rounds(p: &mut dyn Pinger, budget: &RoundBudget) -> anyhow::Result<Rounds> {
+    // 1 ns to 60 s at 3 significant digits.
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
+        .context("cannot make a histogram")?;
+    let start = Instant::now();
+    let deadline = start + budget.time;
+    let mut lost = 0;
+    let mut capped = false;
+    for seq in 0..budget.warmup + budget.rounds {
+        let t0 = Instant::now();
+        let answered = p.ping(seq)?;
+        let t1 = Instant::now();
+        if !answered {
+            lost += 1;
+        } else if seq >= budget.warmup {
+            hist.saturating_record((t1 - t0).as_nanos().max(1) as u64);
+        }
+        if t1 >= deadline {
+            capped = seq + 1 < budget.warmup + budget.rounds;
+            break;
+        }
+    }
+    Ok(Rounds {
+        hist,
+        lost,
+        seconds: start.elapsed().as_secs_f64(),
+        capped,
+    })
+}
+
+/// Measures one point against the server.
+pub fn measure(session: &mut Session, spec: &LatencySpec) -> anyhow::Result<Latency> {
+    let settings = TestSettings {
+        role: Role::Echo,
+        transport: spec.transport,
+        stack: spec.stack,
+        nodelay: spec.nodelay,
+        max_datagrams: 0,
+    };
+    let (r, _) = session.test(&settings, |endpoint| {
+        let mut p = pinger(endpoint, spec.stack, spec.nodelay, spec.size)?;
+        rounds(p.as_mut(), &spec.budget)
+    })?;
+    if r.hist.is_empty() {
+        bail!(
+            "no {} round trip over {} was answered",
+            spec.stack.name(),
+            spec.transport.name()
+        );
+    }
+    Ok(latency_of(spec, &r))
+}
+
+fn latency_of(spec: &LatencySpec, r: &Rounds) -> Latency {
+    let h = &r.hist;
+    Latency {
+        transport: spec.transport,
+        stack: spec.stack,
+        nodelay: spec.nodelay || spec.transport != Transport::Tcp,
+        size: spec.size,
+        warmup: spec.budget.warmup,
+        rounds: h.len(),
+        lost: r.lost,
+        seconds: r.seconds,
+        capped_by_time: r.capped,
+        min_ns: h.min(),
+        p50_ns: h.value_at_quantile(0.50),
+        p90_ns: h.value_at_quantile(0.90),
+        p99_ns: h.value_at_quantile(0.99),
+        p999_ns: h.value_at_quantile(0.999),
+        max_ns: h.max(),
+        mean_ns: h.mean(),
+    }
+}
