@@ -8,6 +8,7 @@ mod link;
 mod listener;
 mod message;
 mod options;
+mod record;
 mod wait;
 
 use pyo3::prelude::*;
@@ -19,6 +20,7 @@ fn tether_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<link::Link>()?;
     m.add_class::<listener::Listener>()?;
     m.add_class::<datagram::DatagramLink>()?;
+    m.add_class::<record::Record>()?;
     m.add_function(wrap_pyfunction!(link::connect, m)?)?;
     m.add_function(wrap_pyfunction!(link::pair, m)?)?;
     m.add_function(wrap_pyfunction!(listener::listen, m)?)?;

@@ -10,6 +10,9 @@ one whole message::
             link.send(bits)
         reply = link.recv(timeout=0.005)      # bytes, or None on timeout
 
+    rec = tether.Record("!I 2s f")            # the grammar of struct
+    link.send(rec.pack(7, b"ab", 2.5))
+
     with tether.listen("tcp://0.0.0.0:9000") as server:
         for link in server:                   # Ctrl-C stops it cleanly
             for msg in link:                  # until the peer closes
@@ -45,6 +48,7 @@ from tether._tether import (
     DatagramLink,
     Link,
     Listener,
+    Record,
     __version__,
     connect,
     listen,
@@ -70,6 +74,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "ProtocolError",
+    "Record",
     "RecordError",
     "TetherError",
     "TetherOSError",

@@ -16,6 +16,7 @@ __all__ = [
     "DatagramLink",
     "Link",
     "Listener",
+    "Record",
     "__version__",
     "connect",
     "listen",
@@ -125,6 +126,20 @@ class DatagramLink:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> bool: ...
+
+@final
+class Record:
+    """A record format in the grammar of Python's ``struct``, parsed once."""
+
+    def __new__(cls, format: str) -> "Record": ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    def pack(self, *values: _Value) -> bytes: ...
+    def unpack(self, data: Buffer) -> Tuple[_Value, ...]: ...
+    def unpack_from(self, data: Buffer, offset: int = 0) -> Tuple[_Value, ...]: ...
+    def iter_unpack(self, data: Buffer) -> Iterator[Tuple[_Value, ...]]: ...
 
 def connect(
     endpoint: str,
