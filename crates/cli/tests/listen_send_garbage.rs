@@ -49,7 +49,7 @@ fn garbage(addr: &str, kind: usize, rng: &mut fastrand::Rng) -> Option<TcpStream
         // then the connection stays open: a stalled half-frame.
         _ => {
             let mut bytes = vec![0x00, 0xf0, 0x00, 0x00];
-            bytes.extend(std::iter::repeat_n(0xaa, 100_000));
+            bytes.resize(4 + 100_000, 0xaa);
             s.write_all(&bytes)
         }
     };

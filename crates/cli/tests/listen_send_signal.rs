@@ -47,3 +47,14 @@ fn sigint_stops_udp_listener_with_summary() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sigint_at_once_after_the_first_line_is_still_clean() {
+    for endpoint in ["tcp://127.0.0.1:0", "udp://127.0.0.1:0"] {
+        let mut l = listen(endpoint, &[]);
+        l.interrupt();
+        let (status, stderr) = l.wait();
+        assert!(status.success(), "{endpoint}: {status:?} {stderr}");
+        assert!(stderr.contains("0 messages, 0 B in "), "{stderr}");
+    }
+}

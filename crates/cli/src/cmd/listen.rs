@@ -4,18 +4,23 @@
 //! Shape (mini-redis `server::run(listener, shutdown)`): one task accepts,
 //! one task per connection reads, and one printer thread owns stdout, so
 //! lines never interleave and a slow terminal or pipe slows the readers
-//! through a bounded channel instead of filling memory. Shutdown is an
+//! through a bounded channel instead of filling memory. A connection hands
+//! over every message that is already decodable in one batch, so a flood
+//! costs one channel hand-off per read, not per message. Shutdown is an
 //! input: Ctrl-C, SIGTERM, `--timeout`, `--count` and a closed stdout all
 //! cancel one token.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 use bytes::Bytes;
+use futures_core::Stream as _;
 use tether::{
     AsyncDatagramLink, AsyncLink, AsyncListener, Endpoint, Error, Framing, Options, Record,
 };
@@ -29,8 +34,12 @@ use crate::output::render::Mode;
 use crate::output::summary::{stats_line, Summary};
 use crate::output::{json, line};
 
-/// Messages waiting for the printer; past this, readers wait (backpressure).
-const PRINT_QUEUE: usize = 4096;
+/// Batches waiting for the printer; past this, readers wait (backpressure).
+const PRINT_QUEUE: usize = 64;
+/// A batch closes at this many messages or bytes (or when no more are ready),
+/// which bounds what the queue can hold.
+const BATCH_MESSAGES: usize = 4096;
+const BATCH_BYTES: usize = 256 * 1024;
 
 /// Runs `tether listen`.
 pub fn run(args: ListenArgs) -> anyhow::Result<()> {
@@ -43,10 +52,15 @@ pub fn run(args: ListenArgs) -> anyhow::Result<()> {
     runtime.block_on(listen(args, record, framing))
 }
 
-/// One received message on its way to the printer.
-struct Received {
+/// Received messages of one peer on their way to the printer.
+struct Batch {
     peer: Arc<str>,
     conn: Option<u64>,
+    messages: Vec<Received>,
+}
+
+/// One received message.
+struct Received {
     time: Option<SystemTime>,
     payload: Bytes,
 }
@@ -54,7 +68,7 @@ struct Received {
 /// What every task shares: counters, the shutdown token and the printer.
 struct Shared {
     shutdown: CancellationToken,
-    to_printer: mpsc::Sender<Received>,
+    to_printer: mpsc::Sender<Batch>,
     count: Option<u64>,
     echo: bool,
     stamp_time: bool,
@@ -65,22 +79,32 @@ struct Shared {
 }
 
 impl Shared {
-    /// Hands a message to the printer; false once the listener is done
-    /// (count reached, or nobody prints any more).
-    async fn deliver(&self, message: Received) -> bool {
-        let n = self.received.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.count.is_some_and(|limit| n > limit) {
+    /// Hands a batch to the printer, cut to what `--count` still allows;
+    /// false once the listener is done (count reached, or nobody prints
+    /// any more).
+    async fn deliver(&self, mut batch: Batch) -> bool {
+        let n = batch.messages.len() as u64;
+        let before = self.received.fetch_add(n, Ordering::Relaxed);
+        let mut last = false;
+        if let Some(limit) = self.count {
+            let allowed = limit.saturating_sub(before);
+            if allowed == 0 {
+                return false;
+            }
+            if allowed <= n {
+                batch.messages.truncate(allowed as usize);
+                last = true;
+            }
+        }
+        let bytes: usize = batch.messages.iter().map(|m| m.payload.len()).sum();
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        if self.to_printer.send(batch).await.is_err() {
             return false;
         }
-        self.bytes
-            .fetch_add(message.payload.len() as u64, Ordering::Relaxed);
-        if self.to_printer.send(message).await.is_err() {
-            return false;
-        }
-        if self.count == Some(n) {
+        if last {
             self.shutdown.cancel();
         }
-        true
+        !last
     }
 
     fn printed(&self) -> u64 {
@@ -124,6 +148,7 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         })?)),
         None => None,
     };
+    stop_on_signals(shutdown.clone())?;
     let local = server.local_addr()?;
     let how = if is_udp {
         "one message per datagram".to_owned()
@@ -145,13 +170,13 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         max_show: args.max_show,
         record,
         output,
+        line: String::with_capacity(256),
     };
     let printing = {
         let shutdown = shutdown.clone();
         tokio::task::spawn_blocking(move || printer.run(from_tasks, &shutdown))
     };
 
-    tokio::spawn(stop_on_signals(shutdown.clone()));
     if let Some(after) = args.timeout {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -169,21 +194,22 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         Server::Stream(listener) => serve_stream(listener, Arc::clone(&shared)).await,
         Server::Datagram(socket) => serve_datagrams(socket, Arc::clone(&shared)).await,
     }
-    let elapsed = started.elapsed();
     if let Some(stats) = stats {
         let _ = stats.await;
     }
 
-    let summary = Summary {
+    let mut summary = Summary {
         connections: (!is_udp).then(|| shared.connections.load(Ordering::Relaxed)),
         messages: shared.printed(),
         bytes: shared.bytes.load(Ordering::Relaxed),
         dropped: shared.dropped.load(Ordering::Relaxed),
-        elapsed,
+        elapsed: Duration::ZERO,
     };
     // The printer ends once the last sender (held by `shared`) is gone.
     drop(shared);
     let printed = printing.await.context("the printer thread failed")?;
+    // Until the last line is written, not the last message read.
+    summary.elapsed = started.elapsed();
     eprintln!("{summary}");
     match printed {
         // `| head` closed stdout: a normal way to stop.
@@ -206,22 +232,23 @@ impl Server {
     }
 }
 
-/// Ctrl-C and SIGTERM stop the listener.
-async fn stop_on_signals(shutdown: CancellationToken) {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(t) => {
-                t.recv().await;
-            }
-            None => std::future::pending().await,
+/// Ctrl-C (SIGINT) and SIGTERM stop the listener. The handlers are
+/// installed here, before "listening on" is printed, so a signal sent as
+/// soon as that line appears is never the default (fatal) one.
+fn stop_on_signals(shutdown: CancellationToken) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the Ctrl-C handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => shutdown.cancel(),
+            _ = terminate.recv() => shutdown.cancel(),
+            () = shutdown.cancelled() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => shutdown.cancel(),
-        () = terminated => shutdown.cancel(),
-        () = shutdown.cancelled() => {}
-    }
+    });
+    Ok(())
 }
 
 /// Accepts until shutdown, one task per connection; then waits for the
@@ -253,42 +280,83 @@ async fn serve_stream(listener: AsyncListener, shared: Arc<Shared>) {
 
 async fn serve_connection(mut link: AsyncLink, peer: Arc<str>, id: u64, shared: Arc<Shared>) {
     loop {
-        let received = tokio::select! {
+        let first = tokio::select! {
             biased;
             () = shared.shutdown.cancelled() => break,
             received = link.recv() => received,
         };
-        match received {
+        let mut end = None;
+        let mut messages = Vec::new();
+        let mut bytes = 0;
+        match first {
             Ok(payload) => {
-                let echo = shared.echo.then(|| payload.clone());
-                let message = Received {
-                    peer: Arc::clone(&peer),
-                    conn: Some(id),
+                bytes += payload.len();
+                messages.push(Received {
                     time: shared.now(),
                     payload,
-                };
-                if !shared.deliver(message).await {
+                });
+            }
+            Err(e) => end = Some(e),
+        }
+        // Whatever else is already decodable (or already in the socket)
+        // joins the batch, without waiting.
+        while end.is_none() && messages.len() < BATCH_MESSAGES && bytes < BATCH_BYTES {
+            match ready_now(&mut link).await {
+                None => break,
+                Some(Ok(payload)) => {
+                    bytes += payload.len();
+                    messages.push(Received {
+                        time: shared.now(),
+                        payload,
+                    });
+                }
+                Some(Err(e)) => end = Some(e),
+            }
+        }
+        if !messages.is_empty() {
+            let echo: Option<Vec<Bytes>> = shared
+                .echo
+                .then(|| messages.iter().map(|m| m.payload.clone()).collect());
+            let batch = Batch {
+                peer: Arc::clone(&peer),
+                conn: Some(id),
+                messages,
+            };
+            if !shared.deliver(batch).await {
+                break;
+            }
+            if let Some(echo) = echo {
+                if let Err(e) = link.send_all(echo).await {
+                    eprintln!("tether: {peer}: cannot echo: {e}");
                     break;
                 }
-                if let Some(payload) = echo {
-                    if let Err(e) = link.send(&payload).await {
-                        eprintln!("tether: {peer}: cannot echo: {e}");
-                        break;
-                    }
-                }
             }
-            Err(Error::Closed) => break,
-            Err(e @ Error::Codec(_)) => {
+        }
+        match end {
+            None => {}
+            Some(Error::Closed) => break,
+            Some(e @ Error::Codec(_)) => {
                 shared.dropped.fetch_add(1, Ordering::Relaxed);
                 eprintln!("tether: {peer}: {e}; connection dropped");
                 break;
             }
-            Err(e) => {
+            Some(e) => {
                 eprintln!("tether: {peer}: {e}");
                 break;
             }
         }
     }
+}
+
+/// The next message if it is ready without waiting: `None` if it is not,
+/// `Some(Err(Closed))` at the end of the stream.
+async fn ready_now(link: &mut AsyncLink) -> Option<tether::Result<Bytes>> {
+    std::future::poll_fn(|cx| match Pin::new(&mut *link).poll_next(cx) {
+        Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+        Poll::Ready(None) => Poll::Ready(Some(Err(Error::Closed))),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }
 
 async fn serve_datagrams(mut socket: AsyncDatagramLink, shared: Arc<Shared>) {
@@ -301,13 +369,15 @@ async fn serve_datagrams(mut socket: AsyncDatagramLink, shared: Arc<Shared>) {
         match received {
             Ok((payload, from)) => {
                 let echo = shared.echo.then(|| payload.clone());
-                let message = Received {
+                let batch = Batch {
                     peer: Arc::from(from.to_string()),
                     conn: None,
-                    time: shared.now(),
-                    payload,
+                    messages: vec![Received {
+                        time: shared.now(),
+                        payload,
+                    }],
                 };
-                if !shared.deliver(message).await {
+                if !shared.deliver(batch).await {
                     break;
                 }
                 if let Some(payload) = echo {
@@ -380,6 +450,8 @@ struct Printer {
     max_show: usize,
     record: Option<Record>,
     output: Option<BufWriter<File>>,
+    /// Reused for every line, so printing allocates nothing per message.
+    line: String,
 }
 
 impl Printer {
@@ -388,7 +460,7 @@ impl Printer {
     /// in large blocks. A write error cancels the listener.
     fn run(
         mut self,
-        mut from_tasks: mpsc::Receiver<Received>,
+        mut from_tasks: mpsc::Receiver<Batch>,
         shutdown: &CancellationToken,
     ) -> io::Result<()> {
         let mut stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
@@ -411,7 +483,20 @@ impl Printer {
         result
     }
 
-    fn print(&mut self, stdout: &mut impl Write, m: &Received) -> io::Result<()> {
+    fn print(&mut self, stdout: &mut impl Write, batch: &Batch) -> io::Result<()> {
+        for m in &batch.messages {
+            self.print_one(stdout, &batch.peer, batch.conn, m)?;
+        }
+        Ok(())
+    }
+
+    fn print_one(
+        &mut self,
+        stdout: &mut impl Write,
+        peer: &str,
+        conn: Option<u64>,
+        m: &Received,
+    ) -> io::Result<()> {
         if let Some(out) = &mut self.output {
             out.write_all(&m.payload)?;
         }
@@ -420,7 +505,7 @@ impl Printer {
         }
         if self.json {
             let time = m.time.unwrap_or_else(SystemTime::now);
-            let mut message = json::Message::new(time, &m.peer, m.conn, &m.payload);
+            let mut message = json::Message::new(time, peer, conn, &m.payload);
             if let Some(record) = &self.record {
                 match record.unpack(&m.payload) {
                     Ok(values) => message.fields = Some(json::fields(&values)),
@@ -430,14 +515,17 @@ impl Printer {
             serde_json::to_writer(&mut *stdout, &message)?;
             return stdout.write_all(b"\n");
         }
-        let text = match &self.record {
+        self.line.clear();
+        match &self.record {
             Some(record) => match record.unpack(&m.payload) {
-                Ok(values) => line::record(&m.peer, &values),
-                Err(e) => line::not_a_record(&m.peer, &m.payload, record, &e),
+                Ok(values) => self.line.push_str(&line::record(peer, &values)),
+                Err(e) => self
+                    .line
+                    .push_str(&line::not_a_record(peer, &m.payload, record, &e)),
             },
-            None => line::message(&m.peer, &m.payload, self.mode, self.max_show),
-        };
-        stdout.write_all(text.as_bytes())?;
-        stdout.write_all(b"\n")
+            None => line::message_into(&mut self.line, peer, &m.payload, self.mode, self.max_show),
+        }
+        self.line.push('\n');
+        stdout.write_all(self.line.as_bytes())
     }
 }

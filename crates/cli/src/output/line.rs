@@ -19,12 +19,17 @@ fn push_size(out: &mut String, size: usize) {
 
 /// `127.0.0.1:51544  13 B  Hello, World!`
 pub fn message(peer: &str, payload: &[u8], mode: Mode, max_show: usize) -> String {
-    let mut out = String::with_capacity(peer.len() + 16 + payload.len().min(max_show.max(64)));
+    let mut out = String::new();
+    message_into(&mut out, peer, payload, mode, max_show);
+    out
+}
+
+/// [`message`], appending to `out` (so a printer can reuse one buffer).
+pub fn message_into(out: &mut String, peer: &str, payload: &[u8], mode: Mode, max_show: usize) {
     out.push_str(peer);
     out.push_str("  ");
-    push_size(&mut out, payload.len());
-    out.push_str(&render::render(payload, mode, max_show));
-    out
+    push_size(out, payload.len());
+    render::render_into(out, payload, mode, max_show);
 }
 
 /// `127.0.0.1:51560  (1, b'ab', 2.700000047683716)`

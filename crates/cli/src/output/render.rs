@@ -38,6 +38,13 @@ pub fn is_text(payload: &[u8]) -> bool {
 /// Renders `payload` on one line, showing at most `max` bytes of it (0 for
 /// all); a cut payload ends with `… +N B`, the bytes not shown.
 pub fn render(payload: &[u8], mode: Mode, max: usize) -> String {
+    let mut out = String::new();
+    render_into(&mut out, payload, mode, max);
+    out
+}
+
+/// [`render`], appending to `out` (so a printer can reuse one buffer).
+pub fn render_into(out: &mut String, payload: &[u8], mode: Mode, max: usize) {
     let hex = match mode {
         Mode::Hex => true,
         Mode::Text => false,
@@ -55,16 +62,14 @@ pub fn render(payload: &[u8], mode: Mode, max: usize) -> String {
         }
         &payload[..end]
     };
-    let mut out = String::with_capacity(shown.len() * if hex { 3 } else { 1 } + 16);
     if hex {
-        push_hex(&mut out, shown);
+        push_hex(out, shown);
     } else {
-        push_text(&mut out, shown);
+        push_text(out, shown);
     }
     if shown.len() < payload.len() {
         let _ = write!(out, " … +{} B", payload.len() - shown.len());
     }
-    out
 }
 
 /// Bytes as `00 01 ff`.
