@@ -282,7 +282,10 @@ async fn serve_connection(mut link: AsyncLink, peer: Arc<str>, id: u64, shared: 
     loop {
         let first = tokio::select! {
             biased;
-            () = shared.shutdown.cancelled() => break,
+            () = shared.shutdown.cancelled() => {
+                finish_held(&mut link, &peer, id, &shared).await;
+                break;
+            }
             received = link.recv() => received,
         };
         let mut end = None;
@@ -345,6 +348,29 @@ async fn serve_connection(mut link: AsyncLink, peer: Arc<str>, id: u64, shared: 
                 break;
             }
         }
+    }
+}
+
+/// At shutdown, prints the whole messages this connection already holds
+/// (read but not yet handed over), without waiting for more.
+async fn finish_held(link: &mut AsyncLink, peer: &Arc<str>, id: u64, shared: &Shared) {
+    let mut messages = Vec::new();
+    while messages.len() < BATCH_MESSAGES {
+        match ready_now(link).await {
+            Some(Ok(payload)) => messages.push(Received {
+                time: shared.now(),
+                payload,
+            }),
+            _ => break,
+        }
+    }
+    if !messages.is_empty() {
+        let batch = Batch {
+            peer: Arc::clone(peer),
+            conn: Some(id),
+            messages,
+        };
+        shared.deliver(batch).await;
     }
 }
 
