@@ -501,3 +501,28 @@ fn help_shows_examples_and_completions_print() {
         );
     }
 }
+
+#[test]
+fn raw_stdin_over_udp_is_cut_into_datagrams_that_fit() {
+    let l = listen("udp://127.0.0.1:0", &[]);
+    send(&[&l.endpoint, "--framing", "raw", "--stdin"])
+        .write_stdin(vec![b'u'; 70_000])
+        .assert()
+        .success();
+    // However stdin was read, no datagram is over the IPv4 limit and
+    // nothing is lost.
+    let mut total = 0;
+    while total < 70_000 {
+        let line = l.line();
+        let size: usize = line
+            .split("  ")
+            .nth(1)
+            .and_then(|s| s.trim().strip_suffix(" B"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(size <= 65_507, "{size}");
+        total += size;
+    }
+    assert_eq!(total, 70_000);
+}

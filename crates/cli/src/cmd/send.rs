@@ -315,7 +315,7 @@ impl Sender {
     }
 
     /// Raw bytes: on a stream, written as they are; over UDP, one datagram
-    /// per chunk read.
+    /// per chunk read (split to fit a datagram).
     fn emit_raw(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
         match &mut self.link {
             Transport::Stream(link) => {
@@ -323,7 +323,13 @@ impl Sender {
                 link.flush()?;
                 Ok(())
             }
-            Transport::Datagram(_) => self.emit(chunk, true),
+            // Datagrams small enough for UDP over IPv4 and IPv6 alike.
+            Transport::Datagram(_) => {
+                for piece in chunk.chunks(tether::MAX_UDP_PAYLOAD_V4) {
+                    self.emit(piece, true)?;
+                }
+                Ok(())
+            }
         }
     }
 
