@@ -171,6 +171,7 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         record,
         output,
         line: String::with_capacity(256),
+        printed: (0, 0),
     };
     let printing = {
         let shutdown = shutdown.clone();
@@ -198,18 +199,19 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         let _ = stats.await;
     }
 
-    let mut summary = Summary {
-        connections: (!is_udp).then(|| shared.connections.load(Ordering::Relaxed)),
-        messages: shared.printed(),
-        bytes: shared.bytes.load(Ordering::Relaxed),
-        dropped: shared.dropped.load(Ordering::Relaxed),
-        elapsed: Duration::ZERO,
-    };
+    let connections = (!is_udp).then(|| shared.connections.load(Ordering::Relaxed));
+    let dropped = shared.dropped.load(Ordering::Relaxed);
     // The printer ends once the last sender (held by `shared`) is gone.
     drop(shared);
-    let printed = printing.await.context("the printer thread failed")?;
-    // Until the last line is written, not the last message read.
-    summary.elapsed = started.elapsed();
+    let ((messages, bytes), printed) = printing.await.context("the printer thread failed")?;
+    let summary = Summary {
+        connections,
+        messages,
+        bytes,
+        dropped,
+        // Until the last line is written, not the last message read.
+        elapsed: started.elapsed(),
+    };
     eprintln!("{summary}");
     match printed {
         // `| head` closed stdout: a normal way to stop.
@@ -478,17 +480,20 @@ struct Printer {
     output: Option<BufWriter<File>>,
     /// Reused for every line, so printing allocates nothing per message.
     line: String,
+    /// Messages and payload bytes written, for the summary.
+    printed: (u64, u64),
 }
 
 impl Printer {
     /// Prints until every sender is gone. Flushes whenever the queue runs
     /// dry, so a person sees each message at once and a flood is written
-    /// in large blocks. A write error cancels the listener.
+    /// in large blocks. A write error cancels the listener. Returns the
+    /// messages and bytes printed, and how printing ended.
     fn run(
         mut self,
         mut from_tasks: mpsc::Receiver<Batch>,
         shutdown: &CancellationToken,
-    ) -> io::Result<()> {
+    ) -> ((u64, u64), io::Result<()>) {
         let mut stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         let result = (|| {
             while let Some(first) = from_tasks.blocking_recv() {
@@ -506,12 +511,14 @@ impl Printer {
         if result.is_err() {
             shutdown.cancel();
         }
-        result
+        (self.printed, result)
     }
 
     fn print(&mut self, stdout: &mut impl Write, batch: &Batch) -> io::Result<()> {
         for m in &batch.messages {
             self.print_one(stdout, &batch.peer, batch.conn, m)?;
+            self.printed.0 += 1;
+            self.printed.1 += m.payload.len() as u64;
         }
         Ok(())
     }
