@@ -281,9 +281,11 @@ impl Sender {
     }
 
     fn send_repeated(&mut self, messages: &[Vec<u8>], repeat: u64) -> anyhow::Result<()> {
-        for _ in 0..repeat {
+        // Everything is at hand: gather it all (the link writes whenever
+        // 256 KiB have gathered) and flush once at the end.
+        for round in 1..=repeat {
             for (i, message) in messages.iter().enumerate() {
-                self.emit(message, i + 1 == messages.len())?;
+                self.emit(message, round == repeat && i + 1 == messages.len())?;
             }
         }
         Ok(())
