@@ -315,3 +315,57 @@ pub fn send_stream(
     stream.shutdown_write()?;
     Ok((sent, capped))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out its bytes a few at a time, like a slow socket.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn frames_are_parsed_across_any_split() {
+        let payloads: Vec<Vec<u8>> = vec![vec![], vec![1], vec![2; 300], vec![3; 600_000]];
+        let wire: Vec<u8> = payloads.iter().flat_map(|p| framed(p)).collect();
+        for chunk in [1, 3, 4, 5, 4096, usize::MAX] {
+            let mut src = Trickle(&wire, chunk);
+            let mut reader = FrameReader::new();
+            for p in &payloads {
+                let frame = reader.next(&mut src).unwrap().unwrap();
+                assert_eq!(&frame[4..], &p[..], "chunk {chunk}");
+            }
+            assert!(reader.next(&mut src).unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn a_cut_frame_and_an_oversized_one_are_errors() {
+        let wire = framed(b"hello");
+        let mut reader = FrameReader::new();
+        let err = reader.next(&mut Trickle(&wire[..6], 2)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let mut reader = FrameReader::new();
+        let huge = (MAX_FRAME as u32 + 1).to_be_bytes();
+        let err = reader.next(&mut Trickle(&huge, 4)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // The claim did not make the buffer grow.
+        assert_eq!(reader.buf.len(), READ_BUF);
+    }
+
+    #[test]
+    fn stamps_round_trip() {
+        let mut p = vec![0u8; 4];
+        stamp(&mut p, 0x0102_0304_0506);
+        assert!(stamped(&p, 0x0102_0304_0506));
+        assert!(!stamped(&p, 7));
+    }
+}

@@ -32,7 +32,17 @@ use self::udp::UdpSpec;
 
 /// One experiment of `tether bench`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Experiment {
@@ -142,12 +152,7 @@ impl Plan {
                 },
                 connect_count: 20_000,
                 connect_time: Duration::from_secs(1),
-                udp_rates: vec![
-                    Some(100_000.0),
-                    Some(300_000.0),
-                    Some(1_000_000.0),
-                    None,
-                ],
+                udp_rates: vec![Some(100_000.0), Some(300_000.0), Some(1_000_000.0), None],
                 udp_time: Duration::from_millis(400),
             }
         }
@@ -459,11 +464,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// The three targets of the project, where this run measured them.
 pub fn targets(r: &Report) -> Vec<Target> {
     let mut out = Vec::new();
-    if let Some(c) = r
-        .comparisons
-        .iter()
-        .find(|c| c.what == "latency p50, tcp")
-    {
+    if let Some(c) = r.comparisons.iter().find(|c| c.what == "latency p50, tcp") {
         out.push(Target {
             name: "latency p50 over tcp, tether / std".into(),
             value: c.ratio,

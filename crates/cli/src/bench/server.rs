@@ -244,10 +244,9 @@ impl SocketPath {
     fn new() -> SocketPath {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        SocketPath(std::env::temp_dir().join(format!(
-            "tether-bench-{}-{n}.sock",
-            std::process::id()
-        )))
+        SocketPath(
+            std::env::temp_dir().join(format!("tether-bench-{}-{n}.sock", std::process::id())),
+        )
     }
 }
 

@@ -1,9 +1,397 @@
-//! Bench charts.
+//! Bench charts as PNG and SVG, drawn with plotters: rate against message
+//! size (log-log), latency percentiles per transport, and persistent link
+//! against a connection per message. Text is drawn with the bundled DejaVu
+//! Sans, so the charts look the same on every machine.
+
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
-use crate::bench::report::Report;
+use anyhow::{anyhow, Context};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
 
-/// Writes every chart into `dir`.
-pub fn write_all(_r: &Report, _dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    Ok(Vec::new())
+use crate::bench::control::Stack;
+use crate::bench::report::{Latency, Rate, RateMode, Report};
+use crate::bench::size_label;
+use crate::output::table::{fmt_bytes_per_s, fmt_count, fmt_ns};
+
+/// DejaVu Sans (fonts-dejavu-core; license in assets/DejaVuSans-LICENSE.txt).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 760;
+
+fn register_font() -> anyhow::Result<()> {
+    static ONCE: Once = Once::new();
+    let mut failed = false;
+    ONCE.call_once(|| {
+        failed = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_err();
+    });
+    if failed {
+        return Err(anyhow!("the bundled plot font cannot be read"));
+    }
+    Ok(())
+}
+
+/// plotters errors carry the backend's error type; one line is enough here.
+fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// A colour per series, readable on white and told apart in print.
+fn colour(i: usize) -> RGBColor {
+    const C: [RGBColor; 8] = [
+        RGBColor(0x1f, 0x77, 0xb4),
+        RGBColor(0xd6, 0x27, 0x28),
+        RGBColor(0x2c, 0xa0, 0x2c),
+        RGBColor(0x55, 0x55, 0x55),
+        RGBColor(0xff, 0x7f, 0x0e),
+        RGBColor(0x94, 0x67, 0xbd),
+        RGBColor(0x8c, 0x56, 0x4b),
+        RGBColor(0x17, 0xbe, 0xcf),
+    ];
+    C[i % C.len()]
+}
+
+/// Writes every chart the report has data for into `dir`, each as PNG and
+/// SVG; returns the files written.
+pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    register_font()?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = Vec::new();
+    let mut both = |name: &str,
+                    draw: &dyn Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> anyhow::Result<()>,
+                    draw_svg: &dyn Fn(DrawingArea<SVGBackend<'_>, Shift>) -> anyhow::Result<()>|
+     -> anyhow::Result<()> {
+        let png = dir.join(format!("{name}.png"));
+        let svg = dir.join(format!("{name}.svg"));
+        {
+            let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+            draw(root.clone())?;
+            root.present()
+                .map_err(plot_err)
+                .with_context(|| format!("cannot write {}", png.display()))?;
+        }
+        {
+            let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+            draw_svg(root.clone())?;
+            root.present()
+                .map_err(plot_err)
+                .with_context(|| format!("cannot write {}", svg.display()))?;
+        }
+        written.push(png);
+        written.push(svg);
+        Ok(())
+    };
+    let rates = all_rates(r);
+    if !rates.is_empty() {
+        both(
+            "rate-vs-size",
+            &|root| rate_chart(root, r, &rates),
+            &|root| rate_chart(root, r, &rates),
+        )?;
+    }
+    let lat = all_latency(r);
+    if !lat.is_empty() {
+        both("latency", &|root| latency_chart(root, r, &lat), &|root| {
+            latency_chart(root, r, &lat)
+        })?;
+    }
+    if r.connect.is_some() {
+        both("connect", &|root| connect_chart(root, r), &|root| {
+            connect_chart(root, r)
+        })?;
+    }
+    Ok(written)
+}
+
+fn all_rates(r: &Report) -> Vec<&Rate> {
+    let mut v: Vec<&Rate> = r.rate.iter().flatten().collect();
+    v.extend(r.baseline.iter().flat_map(|b| &b.rate));
+    v.retain(|x| x.messages_per_s > 0.0);
+    v
+}
+
+fn all_latency(r: &Report) -> Vec<&Latency> {
+    let mut v: Vec<&Latency> = r.latency.iter().flatten().collect();
+    v.extend(r.baseline.iter().flat_map(|b| &b.latency));
+    v
+}
+
+/// Powers of ten from below `lo` to above `hi`, for log axes.
+fn decades(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = 10f64.powf(lo.max(1e-9).log10().floor());
+    let hi = 10f64.powf(hi.max(lo * 10.0).log10().ceil());
+    (lo, hi)
+}
+
+fn rate_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    r: &Report,
+    rates: &[&Rate],
+) -> anyhow::Result<()> {
+    root.fill(&WHITE).map_err(plot_err)?;
+    let root = root
+        .titled(
+            &format!(
+                "tether bench: one-way rate over tcp against message size ({}, {} CPUs)",
+                r.machine.kernel, r.machine.cpus
+            ),
+            font(26),
+        )
+        .map_err(plot_err)?;
+    let (left, right) = root.split_horizontally(WIDTH / 2);
+    let sizes: Vec<f64> = r.settings.sizes.iter().map(|&s| s as f64).collect();
+    let xmax = sizes.iter().copied().fold(1.0, f64::max) * 2.0;
+    panel(
+        left,
+        rates,
+        "messages per second",
+        "messages/s",
+        xmax,
+        |x| x.messages_per_s,
+        &|v| fmt_count(*v),
+        SeriesLabelPosition::UpperRight,
+    )?;
+    panel(
+        right,
+        rates,
+        "payload bytes per second",
+        "payload bytes/s (decimal)",
+        xmax,
+        |x| x.bytes_per_s,
+        &|v| fmt_bytes_per_s(*v),
+        SeriesLabelPosition::LowerRight,
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn panel<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    rates: &[&Rate],
+    caption: &str,
+    y_desc: &str,
+    xmax: f64,
+    value: impl Fn(&Rate) -> f64,
+    y_fmt: &dyn Fn(&f64) -> String,
+    legend_at: SeriesLabelPosition,
+) -> anyhow::Result<()> {
+    let values: Vec<f64> = rates
+        .iter()
+        .map(|x| value(x))
+        .filter(|v| *v > 0.0)
+        .collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    let (ylo, yhi) = decades(lo, hi);
+    let mut chart = ChartBuilder::on(&area)
+        .caption(caption, font(22))
+        .margin(14)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(
+            (0.7f64..xmax)
+                .log_scale()
+                .with_key_points(vec![1.0, 10.0, 100.0, 1024.0, 10240.0, 102400.0, 1048576.0]),
+            (ylo..yhi).log_scale(),
+        )
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("message size (bytes, log)")
+        .y_desc(format!("{y_desc}, log"))
+        .x_label_formatter(&|v| size_label(v.round() as usize))
+        .y_label_formatter(y_fmt)
+        .label_style(font(16))
+        .axis_desc_style(font(19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(plot_err)?;
+    for (i, mode) in RateMode::ALL.into_iter().enumerate() {
+        let mut pts: Vec<(f64, f64)> = rates
+            .iter()
+            .filter(|x| x.mode == mode && value(x) > 0.0)
+            .map(|x| (x.size as f64, value(x)))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let c = colour(i);
+        let width = if mode.is_std() { 2 } else { 3 };
+        chart
+            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
+            .map_err(plot_err)?
+            .label(mode.label())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(width))
+            });
+        if mode.is_std() {
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2))))
+                .map_err(plot_err)?;
+        } else {
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled())))
+                .map_err(plot_err)?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .label_font(font(16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .position(legend_at)
+        .draw()
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+fn latency_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    r: &Report,
+    rows: &[&Latency],
+) -> anyhow::Result<()> {
+    root.fill(&WHITE).map_err(plot_err)?;
+    let names = ["p50", "p90", "p99", "p99.9", "max"];
+    let pcts = |l: &Latency| {
+        [l.p50_ns, l.p90_ns, l.p99_ns, l.p999_ns, l.max_ns].map(|v| v.max(1) as f64 / 1e3)
+    };
+    let all: Vec<f64> = rows.iter().flat_map(|l| pcts(l)).collect();
+    let (ylo, yhi) = decades(
+        all.iter().copied().fold(f64::INFINITY, f64::min),
+        all.iter().copied().fold(0.0, f64::max),
+    );
+    let size = rows.first().map_or(0, |l| l.size);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "tether bench: round trip of a {} message, percentiles per transport",
+                size_label(size)
+            ),
+            font(26),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(-0.3f64..4.3f64, (ylo..yhi).log_scale())
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("percentile of round trips")
+        .y_desc("round-trip time (µs, log)")
+        .x_labels(5)
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 0.01 && (0.0..=4.0).contains(&i) {
+                names[i as usize].to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| fmt_ns(v * 1e3))
+        .label_style(font(18))
+        .axis_desc_style(font(20))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(plot_err)?;
+    for (i, l) in rows.iter().enumerate() {
+        let c = colour(i);
+        let pts: Vec<(f64, f64)> = pcts(l)
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (k as f64, v))
+            .collect();
+        let std = l.stack == Stack::Std;
+        let width = if std { 2 } else { 3 };
+        chart
+            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
+            .map_err(plot_err)?
+            .label(format!("{} {}", l.transport.name(), l.stack.name()))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(width))
+            });
+        let style = if std { c.stroke_width(2) } else { c.filled() };
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, style)))
+            .map_err(plot_err)?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font(font(18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(plot_err)?;
+    let _ = r;
+    Ok(())
+}
+
+fn connect_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    r: &Report,
+) -> anyhow::Result<()> {
+    let Some(c) = &r.connect else { return Ok(()) };
+    root.fill(&WHITE).map_err(plot_err)?;
+    let bars = [
+        ("persistent link", c.persistent.per_s, colour(0)),
+        ("connection per message", c.per_connection.per_s, colour(1)),
+    ];
+    let top = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.18;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "persistent link: {}x the messages/s of a connection per message ({} request + reply, tcp)",
+                crate_ratio(c.ratio),
+                size_label(c.size)
+            ),
+            font(24),
+        )
+        .margin(20)
+        .x_label_area_size(20)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0f64..2f64, 0f64..top)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .light_line_style(WHITE.mix(0.0))
+        .y_desc("messages per second (request + reply)")
+        .y_label_formatter(&|v| fmt_count(*v))
+        .label_style(font(18))
+        .axis_desc_style(font(20))
+        .draw()
+        .map_err(plot_err)?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(_, v, col))| {
+            Rectangle::new([(i as f64 + 0.2, 0.0), (i as f64 + 0.8, v)], col.filled())
+        }))
+        .map_err(plot_err)?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(name, v, _))| {
+            Text::new(
+                format!("{name}: {} msg/s", fmt_count(v)),
+                (i as f64 + 0.2, v + top * 0.02),
+                font(20),
+            )
+        }))
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+fn crate_ratio(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
 }

@@ -41,7 +41,10 @@ fn grid(out: &mut String, headers: &[&str], align: &[Align], rows: &[Vec<String>
         out.push_str(text.trim_end());
         out.push('\n');
     };
-    line(out, &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    line(
+        out,
+        &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    );
     for row in rows {
         line(out, row);
     }
@@ -152,7 +155,7 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-fn latency_rows<'a>(r: &'a Report) -> Vec<&'a Latency> {
+fn latency_rows(r: &Report) -> Vec<&Latency> {
     let mut rows: Vec<&Latency> = r.latency.iter().flatten().collect();
     if let Some(b) = &r.baseline {
         rows.extend(b.latency.iter());
@@ -222,7 +225,9 @@ fn latency_section(out: &mut String, r: &Report) {
             "lost",
             "p50 vs std",
         ],
-        &[Left, Left, Right, Right, Right, Right, Right, Right, Right, Right],
+        &[
+            Left, Left, Right, Right, Right, Right, Right, Right, Right, Right,
+        ],
         &table,
     );
     let p50 = |t: Transport| {
@@ -267,7 +272,8 @@ fn rate_section(out: &mut String, r: &Report) {
         .into_iter()
         .filter(|m| rates.iter().any(|x| x.mode == *m))
         .collect();
-    let find = |mode: RateMode, size: usize| rates.iter().find(|x| x.mode == mode && x.size == size);
+    let find =
+        |mode: RateMode, size: usize| rates.iter().find(|x| x.mode == mode && x.size == size);
     let _ = writeln!(
         out,
         "\nRate: one way over tcp, {} per point (or {} s), counted by the receiver after parsing; batch flushes every {}",
@@ -294,10 +300,20 @@ fn rate_section(out: &mut String, r: &Report) {
             })
             .collect()
     };
-    grid(out, &headers, &align, &rows(&|x| fmt_count(x.messages_per_s)));
+    grid(
+        out,
+        &headers,
+        &align,
+        &rows(&|x| fmt_count(x.messages_per_s)),
+    );
     out.push('\n');
     headers[0] = "payload B/s";
-    grid(out, &headers, &align, &rows(&|x| fmt_bytes_per_s(x.bytes_per_s)));
+    grid(
+        out,
+        &headers,
+        &align,
+        &rows(&|x| fmt_bytes_per_s(x.bytes_per_s)),
+    );
     let small = s.sizes.iter().copied().min();
     let big = s.sizes.iter().copied().max();
     let mut text = Vec::new();
@@ -312,8 +328,10 @@ fn rate_section(out: &mut String, r: &Report) {
                 times(b.messages_per_s, one.messages_per_s)
             ));
         }
-        if let (Some(l), Some(one)) = (find(RateMode::Send, small), find(RateMode::SendLinger0, small))
-        {
+        if let (Some(l), Some(one)) = (
+            find(RateMode::Send, small),
+            find(RateMode::SendLinger0, small),
+        ) {
             text.push(format!(
                 "the 100 µs linger gathers closely spaced sends: {}",
                 times(l.messages_per_s, one.messages_per_s)
@@ -397,7 +415,13 @@ fn nagle_section(out: &mut String, r: &Report) {
     grid(
         out,
         &["TCP_NODELAY", "p50", "p99", "max", "messages/s"],
-        &[Align::Left, Align::Right, Align::Right, Align::Right, Align::Right],
+        &[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
         &rows,
     );
     let on = n.iter().find(|x| x.nodelay);
@@ -443,7 +467,13 @@ fn baseline_section(out: &mut String, r: &Report) {
     grid(
         out,
         &["", "tether", "std::net", "ratio", ""],
-        &[Align::Left, Align::Right, Align::Right, Align::Right, Align::Left],
+        &[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
         &rows,
     );
     let worse: Vec<&str> = r
@@ -455,7 +485,10 @@ fn baseline_section(out: &mut String, r: &Report) {
         .map(|c| c.what.as_str())
         .collect();
     if worse.is_empty() {
-        meaning(out, "tether stays within 10% of plain sockets everywhere here");
+        meaning(
+            out,
+            "tether stays within 10% of plain sockets everywhere here",
+        );
     } else {
         meaning(
             out,
