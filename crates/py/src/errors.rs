@@ -70,9 +70,9 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::Codec(_) => new_err(py, "ProtocolError", (msg,)),
         Error::Endpoint(_) | Error::WrongScheme { .. } => new_err(py, "EndpointError", (msg,)),
         Error::DatagramTooLarge { .. } => new_err(py, "DatagramTooLarge", (msg,)),
-        Error::Connect { source, .. } | Error::Bind { source, .. } | Error::Io(source) => {
-            os_error(py, source, msg)
-        }
+        Error::Connect { cause: source, .. }
+        | Error::Bind { cause: source, .. }
+        | Error::Io(source) => os_error(py, source, msg),
         Error::WouldBlock => os_error(py, &io::ErrorKind::WouldBlock.into(), msg),
     }
 }

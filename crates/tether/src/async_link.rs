@@ -118,9 +118,9 @@ impl AsyncLink {
         Error: From<E::Error>,
     {
         let endpoint: Endpoint = endpoint.try_into()?;
-        let connect_err = |source: io::Error| Error::Connect {
+        let connect_err = |cause: io::Error| Error::Connect {
             endpoint: endpoint.to_string(),
-            source,
+            cause,
         };
         let stream = match &endpoint {
             Endpoint::Tcp { host, port } => AsyncStream::Tcp(

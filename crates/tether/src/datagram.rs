@@ -49,9 +49,9 @@ impl DatagramLink {
         Error: From<E::Error>,
     {
         let endpoint = udp_endpoint(endpoint.try_into()?)?;
-        let bind_err = |source: io::Error| Error::Bind {
+        let bind_err = |cause: io::Error| Error::Bind {
             endpoint: endpoint.to_string(),
-            source,
+            cause,
         };
         let addrs = endpoint.socket_addrs().map_err(bind_err)?;
         let socket = UdpSocket::bind(&addrs[..]).map_err(bind_err)?;
@@ -67,9 +67,9 @@ impl DatagramLink {
         Error: From<E::Error>,
     {
         let endpoint = udp_endpoint(endpoint.try_into()?)?;
-        let connect_err = |source: io::Error| Error::Connect {
+        let connect_err = |cause: io::Error| Error::Connect {
             endpoint: endpoint.to_string(),
-            source,
+            cause,
         };
         let addrs = endpoint.socket_addrs().map_err(connect_err)?;
         let mut last = None;

@@ -28,21 +28,22 @@ pub enum Error {
     /// An endpoint string could not be understood.
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
-    /// Connecting failed.
-    #[error("cannot connect to {endpoint}: {source}")]
+    /// Connecting failed. The cause is part of the message (and not also
+    /// the error's `source()`, so a printed chain says it once).
+    #[error("cannot connect to {endpoint}: {cause}")]
     Connect {
         /// The endpoint as given.
         endpoint: String,
         /// Why.
-        source: io::Error,
+        cause: io::Error,
     },
     /// Binding failed (port in use, no permission, stale socket file).
-    #[error("cannot listen on {endpoint}: {source}")]
+    #[error("cannot listen on {endpoint}: {cause}")]
     Bind {
         /// The endpoint as given.
         endpoint: String,
         /// Why.
-        source: io::Error,
+        cause: io::Error,
     },
     /// A datagram over what UDP can carry; nothing was sent.
     #[error("datagram of {len} bytes exceeds the UDP limit of {max} bytes; use a stream link (tcp://) for larger messages")]
@@ -106,8 +107,8 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Io(e) => e,
-            Error::Connect { ref source, .. } | Error::Bind { ref source, .. } => {
-                io::Error::new(source.kind(), e.to_string())
+            Error::Connect { ref cause, .. } | Error::Bind { ref cause, .. } => {
+                io::Error::new(cause.kind(), e.to_string())
             }
             Error::Closed | Error::Truncated { .. } => {
                 io::Error::new(io::ErrorKind::UnexpectedEof, e)

@@ -113,9 +113,9 @@ impl Link {
     }
 
     fn open(endpoint: &Endpoint, options: &Options, timeout: Option<Duration>) -> Result<Link> {
-        let connect_err = |source: io::Error| Error::Connect {
+        let connect_err = |cause: io::Error| Error::Connect {
             endpoint: endpoint.to_string(),
-            source,
+            cause,
         };
         let stream = match endpoint {
             Endpoint::Tcp { .. } => {

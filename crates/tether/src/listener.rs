@@ -75,9 +75,9 @@ impl Listener {
     }
 
     pub(crate) fn bind_endpoint(endpoint: &Endpoint, options: &Options) -> Result<Listener> {
-        let bind_err = |source: io::Error| Error::Bind {
+        let bind_err = |cause: io::Error| Error::Bind {
             endpoint: endpoint.to_string(),
-            source,
+            cause,
         };
         let inner = match endpoint {
             Endpoint::Tcp { .. } => {
