@@ -14,7 +14,12 @@ use clap::{Parser, Subcommand};
 
 /// Move messages between programs with the least delay, and measure it.
 #[derive(Parser, Debug)]
-#[command(name = "tether", version, about, propagate_version = true)]
+#[command(
+    name = "tether",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  tether bench                                   what each way of sending costs, on loopback\n  tether listen tcp://0.0.0.0:9000               print every message that arrives\n  tether send tcp://127.0.0.1:9000 \"Hello, World!\"\n  tether send tcp://127.0.0.1:9000 --format '!I 2s f' 1 ab 2.7"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
