@@ -34,9 +34,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import tether
 
 try:
-    import zmq
+    import zmq  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # reported, and the pyzmq rows are skipped
-    zmq = None  # type: ignore[assignment]
+    zmq = None  # type: ignore[assignment, unused-ignore]
 
 MSG = b"\x00\x01\x01\x00"  # the 4-bit array of the question, one per byte
 BATCH = 10_000  # messages per send_many call
@@ -90,7 +90,7 @@ def serve(kind: str, arg: str) -> None:
                 while True:
                     batch = link.recv_many()
                     n += len(batch)
-                    nbytes += sum(map(len, batch))
+                    nbytes += len(b"".join(batch))  # cheaper than sum(map(len, ...))
             except tether.ConnectionClosed:
                 pass
             print(n, nbytes, time.monotonic(), file=out, flush=True)

@@ -7,10 +7,9 @@ with ``loop.add_reader`` and the message is taken with ``try_recv``.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-if TYPE_CHECKING:
-    from tether._tether import Link
+from tether._tether import Link
 
 
 async def recv(link: Link, timeout: Optional[float] = None) -> Optional[bytes]:
