@@ -132,3 +132,20 @@ def test_every_error_is_a_tether_error() -> None:
 def _host_port(ep: str) -> "tuple[str, int]":
     host, port = ep[len("tcp://") :].rsplit(":", 1)
     return host, int(port)
+
+
+def test_sending_to_a_closed_peer_fails_with_an_os_error(server: tether.Listener) -> None:
+    link = tether.connect(server.local_addr, linger=0)
+    peer = server.accept(timeout=5)
+    assert peer is not None
+    peer.close()
+    with pytest.raises((BrokenPipeError, ConnectionResetError)) as e:
+        for _ in range(1000):  # the first writes may still be accepted
+            link.send(b"x" * 1000)
+    assert isinstance(e.value, tether.TetherOSError)
+    link.close()
+
+
+def test_exceptions_show_as_members_of_tether() -> None:
+    assert tether.ConnectionRefused.__module__ == "tether"
+    assert repr(tether.ConnectionClosed("x")) == "ConnectionClosed('x')"

@@ -107,3 +107,10 @@ class NotFound(TetherOSError, FileNotFoundError):
 
 class WouldBlock(TetherOSError, BlockingIOError):
     """Nothing can be done without waiting (non-blocking mode)."""
+
+
+# Shown as tether.ConnectionRefused (where users import them from) rather
+# than tether._errors.ConnectionRefused in tracebacks.
+for _name in __all__:
+    globals()[_name].__module__ = "tether"
+del _name
