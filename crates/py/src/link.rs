@@ -8,7 +8,7 @@ use std::time::Duration;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyType};
-use tether::{Endpoint, Error, DEFAULT_MAX_FRAME_LEN};
+use tether::{Endpoint, Error};
 
 use crate::errors::{to_py, Fault};
 use crate::message::as_bytes;
@@ -122,7 +122,7 @@ impl Link {
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, timeout=None, retry_for=None, framing="length",
-    max_frame_len=DEFAULT_MAX_FRAME_LEN, nodelay=true, linger=None,
+    max_frame_len=None, nodelay=true, linger=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn connect(
@@ -131,7 +131,7 @@ pub(crate) fn connect(
     timeout: Option<f64>,
     retry_for: Option<f64>,
     framing: &str,
-    max_frame_len: usize,
+    max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
 ) -> PyResult<Link> {
@@ -175,11 +175,11 @@ pub(crate) fn connect(
 /// A connected pair of links over a Unix socket pair, for tests and for
 /// threads of one program. Takes the same options as `connect`.
 #[pyfunction]
-#[pyo3(signature = (*, framing="length", max_frame_len=DEFAULT_MAX_FRAME_LEN, linger=None))]
+#[pyo3(signature = (*, framing="length", max_frame_len=None, linger=None))]
 pub(crate) fn pair(
     py: Python<'_>,
     framing: &str,
-    max_frame_len: usize,
+    max_frame_len: Option<usize>,
     linger: Option<f64>,
 ) -> PyResult<(Link, Link)> {
     let opts = options(framing, max_frame_len, true, linger)?;

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use tether::DEFAULT_MAX_FRAME_LEN;
 
 use crate::errors::{to_py, Fault};
 use crate::link::Link;
@@ -51,14 +50,14 @@ impl Listener {
 /// `unix:///PATH`). Accepted links get the framing options given here.
 #[pyfunction]
 #[pyo3(signature = (
-    endpoint, *, framing="length", max_frame_len=DEFAULT_MAX_FRAME_LEN, nodelay=true,
+    endpoint, *, framing="length", max_frame_len=None, nodelay=true,
     linger=None,
 ))]
 pub(crate) fn listen(
     py: Python<'_>,
     endpoint: &str,
     framing: &str,
-    max_frame_len: usize,
+    max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
 ) -> PyResult<Listener> {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use tether::{Framing, Options, DEFAULT_LINGER};
+use tether::{Framing, Options, DEFAULT_LINGER, DEFAULT_MAX_FRAME_LEN};
 
 /// A non-negative, finite number of seconds as a [`Duration`].
 pub(crate) fn seconds(name: &str, secs: f64) -> PyResult<Duration> {
@@ -20,11 +20,11 @@ pub(crate) fn opt_seconds(name: &str, secs: Option<f64>) -> PyResult<Option<Dura
     secs.map(|s| seconds(name, s)).transpose()
 }
 
-/// The link options given as keyword arguments; `linger=None` is the
-/// library's default.
+/// The link options given as keyword arguments; `None` for
+/// `max_frame_len` or `linger` is the library's default.
 pub(crate) fn options(
     framing: &str,
-    max_frame_len: usize,
+    max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
 ) -> PyResult<Options> {
@@ -34,7 +34,7 @@ pub(crate) fn options(
     let linger = opt_seconds("linger", linger)?.unwrap_or(DEFAULT_LINGER);
     Ok(Options::new()
         .framing(framing)
-        .max_frame_len(max_frame_len)
+        .max_frame_len(max_frame_len.unwrap_or(DEFAULT_MAX_FRAME_LEN))
         .nodelay(nodelay)
         .linger(linger))
 }

@@ -147,7 +147,7 @@ def connect(
     timeout: Optional[float] = None,
     retry_for: Optional[float] = None,
     framing: str = "length",
-    max_frame_len: int = ...,
+    max_frame_len: Optional[int] = None,
     nodelay: bool = True,
     linger: Optional[float] = None,
 ) -> Link: ...
@@ -155,13 +155,13 @@ def listen(
     endpoint: str,
     *,
     framing: str = "length",
-    max_frame_len: int = ...,
+    max_frame_len: Optional[int] = None,
     nodelay: bool = True,
     linger: Optional[float] = None,
 ) -> Listener: ...
 def pair(
     *,
     framing: str = "length",
-    max_frame_len: int = ...,
+    max_frame_len: Optional[int] = None,
     linger: Optional[float] = None,
 ) -> Tuple[Link, Link]: ...
