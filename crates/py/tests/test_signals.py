@@ -61,10 +61,28 @@ except KeyboardInterrupt:
 """
 
 
+BLOCKED_IN_CONNECT_RETRY = """
+import socket, sys, time, tether
+s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+print("ready", flush=True)
+try:
+    tether.connect("tcp://127.0.0.1:%d" % port, retry_for=60.0)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", time.monotonic(), flush=True)
+    sys.exit(3)
+"""
+
+
 @pytest.mark.parametrize(
     "code",
-    [BLOCKED_IN_RECV, BLOCKED_IN_ACCEPT_LOOP, BLOCKED_IN_ITERATION, BLOCKED_IN_DATAGRAM_RECV],
-    ids=["recv", "accept-loop", "iteration", "datagram-recv"],
+    [
+        BLOCKED_IN_RECV,
+        BLOCKED_IN_ACCEPT_LOOP,
+        BLOCKED_IN_ITERATION,
+        BLOCKED_IN_DATAGRAM_RECV,
+        BLOCKED_IN_CONNECT_RETRY,
+    ],
+    ids=["recv", "accept-loop", "iteration", "datagram-recv", "connect-retry"],
 )
 def test_sigint_raises_keyboard_interrupt(code: str) -> None:
     child = python_child(code)
@@ -141,3 +159,24 @@ def test_full_duplex_on_one_link_from_two_threads(server: tether.Listener) -> No
     assert got == [b"pong"]
     client.close()
     peer.close()
+
+
+def test_sends_from_many_threads_never_interleave() -> None:
+    a, b = tether.pair()
+
+    def sender(t: int) -> None:
+        for _ in range(500):
+            a.send(bytes([t]) * 100)
+
+    threads = [threading.Thread(target=sender, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    got: "list[bytes]" = []
+    while len(got) < 2000:
+        got += b.recv_many(timeout=10)
+    for t in threads:
+        t.join()
+    assert sorted(set(got)) == [bytes([t]) * 100 for t in range(4)]
+    assert all(got.count(bytes([t]) * 100) == 500 for t in range(4))
+    a.close()
+    b.close()
