@@ -57,6 +57,7 @@ fn udp_addr(py: Python<'_>, endpoint: &str) -> PyResult<SocketAddr> {
             tether::Error::WrongScheme {
                 endpoint: ep.to_string(),
                 expected: "udp://",
+                hint: "",
             },
         ));
     }

@@ -134,7 +134,8 @@ impl AsyncLink {
             Endpoint::Udp { .. } => {
                 return Err(Error::WrongScheme {
                     endpoint: endpoint.to_string(),
-                    expected: "tcp:// or unix:// (use AsyncDatagramLink for udp://)",
+                    expected: "tcp:// or unix://",
+                    hint: "; use AsyncDatagramLink for udp://",
                 })
             }
         };

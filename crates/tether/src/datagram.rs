@@ -213,6 +213,7 @@ fn udp_endpoint(endpoint: Endpoint) -> Result<Endpoint> {
         other => Err(Error::WrongScheme {
             endpoint: other.to_string(),
             expected: "udp://",
+            hint: "; use Link for tcp:// and unix://",
         }),
     }
 }

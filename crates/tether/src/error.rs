@@ -55,12 +55,14 @@ pub enum Error {
     },
     /// The endpoint's scheme does not fit the call, as `udp://` given to a
     /// stream link.
-    #[error("{endpoint} is not a {expected} endpoint")]
+    #[error("{endpoint} is not a {expected} endpoint{hint}")]
     WrongScheme {
         /// The endpoint as given.
         endpoint: String,
         /// What the call needs, e.g. `tcp:// or unix://`.
         expected: &'static str,
+        /// What to use instead, with its leading separator, or "".
+        hint: &'static str,
     },
     /// Non-blocking mode is on and no whole message has arrived yet.
     #[error("no message ready (non-blocking mode)")]

@@ -21,6 +21,10 @@ use crate::writer::Writer;
 const READ_CHUNK: usize = 64 * 1024;
 /// Below this much free space the buffer is grown before reading.
 const MIN_SPARE: usize = 4 * 1024;
+/// Timeouts from this long up are left to the kernel (`SO_RCVTIMEO`), so a
+/// timed receive is one syscall, as an untimed one is. The kernel counts in
+/// scheduler ticks (1 to 4 ms), too coarse for shorter ones, which `poll`.
+const KERNEL_TIMEOUT_MIN: Duration = Duration::from_millis(50);
 
 /// A persistent, framed, blocking connection over TCP or a Unix socket.
 ///
@@ -45,6 +49,8 @@ pub struct Link {
     rbuf: BytesMut,
     eof: bool,
     nonblocking: bool,
+    /// The `SO_RCVTIMEO` now set on the socket, to set it only on change.
+    read_timeout: Option<Duration>,
 }
 
 fn endpoint_of<E>(endpoint: E) -> Result<Endpoint>
@@ -126,7 +132,8 @@ impl Link {
             Endpoint::Udp { .. } => {
                 return Err(Error::WrongScheme {
                     endpoint: endpoint.to_string(),
-                    expected: "tcp:// or unix:// (use DatagramLink for udp://)",
+                    expected: "tcp:// or unix://",
+                    hint: "; use DatagramLink for udp://",
                 })
             }
         };
@@ -141,6 +148,7 @@ impl Link {
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             eof: false,
             nonblocking: false,
+            read_timeout: None,
         })
     }
 
@@ -170,7 +178,7 @@ impl Link {
     /// Gathers one message to be written by the next [`Link::flush`]; many
     /// small messages then cost one syscall.
     pub fn feed(&mut self, payload: &[u8]) -> Result<()> {
-        self.writer.feed(payload)
+        self.writer.feed_all([payload])
     }
 
     /// Writes everything gathered by [`Link::feed`] or the linger.
@@ -184,9 +192,7 @@ impl Link {
         I: IntoIterator<Item = B>,
         B: AsRef<[u8]>,
     {
-        for message in messages {
-            self.writer.feed(message.as_ref())?;
-        }
+        self.writer.feed_all(messages)?;
         self.writer.flush()
     }
 
@@ -197,22 +203,29 @@ impl Link {
     /// [`Error::Truncated`] when it closed inside one.
     pub fn recv(&mut self) -> Result<Bytes> {
         self.writer.before_receive()?;
+        if let Some(frame) = self.next_buffered()? {
+            return Ok(frame);
+        }
+        self.set_read_timeout(None)?;
         loop {
+            self.fill(self.nonblocking)?;
             if let Some(frame) = self.next_buffered()? {
                 return Ok(frame);
             }
-            self.fill(self.nonblocking)?;
         }
     }
 
     /// Receives one message if one arrives within `timeout`; `Ok(None)` if not.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
         self.writer.before_receive()?;
+        if let Some(frame) = self.next_buffered()? {
+            return Ok(Some(frame));
+        }
+        if timeout >= KERNEL_TIMEOUT_MIN && !self.nonblocking {
+            return self.recv_kernel_timeout(timeout);
+        }
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(frame) = self.next_buffered()? {
-                return Ok(Some(frame));
-            }
             let left = deadline.saturating_duration_since(Instant::now());
             if !wait_fd(self.as_raw_fd(), libc::POLLIN, Some(left))? {
                 return Ok(None);
@@ -221,7 +234,78 @@ impl Link {
                 Ok(()) | Err(Error::WouldBlock) => {}
                 Err(e) => return Err(e),
             }
+            if let Some(frame) = self.next_buffered()? {
+                return Ok(Some(frame));
+            }
         }
+    }
+
+    /// A timed receive as one blocking read with `SO_RCVTIMEO`.
+    fn recv_kernel_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
+        let mut deadline = None;
+        let mut wait = timeout;
+        loop {
+            self.set_read_timeout(Some(wait))?;
+            match self.fill(false) {
+                Ok(()) => {}
+                Err(Error::WouldBlock) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            if let Some(frame) = self.next_buffered()? {
+                return Ok(Some(frame));
+            }
+            // Part of a frame came: wait for the rest, within what is left.
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+            wait = deadline.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        if self.read_timeout != timeout {
+            self.writer.stream().set_read_timeout(timeout)?;
+            self.read_timeout = timeout;
+        }
+        Ok(())
+    }
+
+    /// Receives a batch: waits up to `timeout` (`None`: for ever) for one
+    /// message, then appends it and every other whole message already read
+    /// to `out`, up to `max` in all, with no further syscall. Returns how
+    /// many were appended (0 when the timeout passed). A receiver that
+    /// drains many small messages pays the per-call cost once per batch.
+    pub fn recv_batch(
+        &mut self,
+        out: &mut Vec<Bytes>,
+        max: usize,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = match timeout {
+            None => self.recv()?,
+            Some(t) => match self.recv_timeout(t)? {
+                Some(frame) => frame,
+                None => return Ok(0),
+            },
+        };
+        out.push(first);
+        let mut n = 1;
+        while n < max {
+            // A bad frame later in the buffer stays there: the next call
+            // reports it, after this batch is handed over.
+            match self.decoder.decode(&mut self.rbuf) {
+                Ok(Some(frame)) => {
+                    out.push(frame);
+                    n += 1;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Ok(n)
     }
 
     /// Receives one message if a whole one is already here; never waits.

@@ -94,7 +94,8 @@ impl Listener {
             Endpoint::Udp { .. } => {
                 return Err(Error::WrongScheme {
                     endpoint: endpoint.to_string(),
-                    expected: "tcp:// or unix:// (use DatagramLink::bind for udp://)",
+                    expected: "tcp:// or unix://",
+                    hint: "; use DatagramLink::bind for udp://",
                 })
             }
         };

@@ -1,7 +1,7 @@
 //! The write side of a blocking link: direct writes, batching, and the
 //! linger window that coalesces closely-spaced sends.
 //!
-//! With a linger of zero every send is one `writev`. With a linger, a send on
+//! With a linger of zero every send is one write. With a linger, a send on
 //! an idle link is still written at once; sends that follow closely are
 //! gathered in a buffer and written together by whichever comes first: the
 //! next receive, an explicit flush, the buffer filling up, or a flusher
@@ -24,11 +24,19 @@ use crate::stream::Stream;
 /// amortises the syscall, and the buffer stays small.
 const HIGH_WATER: usize = 256 * 1024;
 
+/// Frames up to this size are copied into one stack buffer and written with
+/// a plain `write`; larger ones go out with `writev`, without a copy.
+const SMALL_FRAME: usize = 256;
+
 /// Shared by the link and its flusher thread.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) stream: Stream,
     state: Mutex<WriteState>,
+    /// Held while bytes go to the socket, so writes never interleave. Taken
+    /// while holding `state`, never the other way round; the flusher drops
+    /// `state` before writing, so senders can keep gathering meanwhile.
+    socket: Mutex<()>,
     wake: Condvar,
     /// Set while gathered bytes wait, so a receive can skip the lock.
     pending: AtomicBool,
@@ -58,10 +66,10 @@ pub(crate) struct Writer {
     flusher: Option<JoinHandle<()>>,
 }
 
-fn lock(shared: &Shared) -> MutexGuard<'_, WriteState> {
-    // A panic while holding the lock cannot leave the buffer half-appended
-    // in a way that matters more than losing the link; carry on.
-    shared.state.lock().unwrap_or_else(|p| p.into_inner())
+// A panic while a lock is held cannot leave the state worse than losing the
+// link would; carry on with what is there.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn append(buf: &mut BytesMut, env: &Envelope, payload: &[u8]) {
@@ -69,6 +77,45 @@ fn append(buf: &mut BytesMut, env: &Envelope, payload: &[u8]) {
     buf.put_slice(env.prefix());
     buf.put_slice(payload);
     buf.put_slice(env.suffix());
+}
+
+impl Shared {
+    /// Writes one frame straight to the socket. The caller holds `state`.
+    fn write_frame(&self, env: &Envelope, payload: &[u8]) -> io::Result<()> {
+        let _socket = lock(&self.socket);
+        let total = env.overhead() + payload.len();
+        if total <= SMALL_FRAME {
+            let mut frame = [0u8; SMALL_FRAME];
+            let (prefix, rest) = frame.split_at_mut(env.prefix().len());
+            prefix.copy_from_slice(env.prefix());
+            rest[..payload.len()].copy_from_slice(payload);
+            rest[payload.len()..total - env.prefix().len()].copy_from_slice(env.suffix());
+            return self.stream.write_all(&frame[..total]);
+        }
+        let mut parts = [
+            IoSlice::new(env.prefix()),
+            IoSlice::new(payload),
+            IoSlice::new(env.suffix()),
+        ];
+        self.stream.write_all_vectored(&mut parts)
+    }
+
+    /// Writes everything gathered. The caller holds `state`.
+    fn write_gathered(&self, st: &mut WriteState) -> Result<()> {
+        if st.buf.is_empty() {
+            return Ok(());
+        }
+        let res = {
+            let _socket = lock(&self.socket);
+            self.stream.write_all(&st.buf)
+        };
+        st.buf.clear();
+        st.oldest = None;
+        st.last_write = Some(Instant::now());
+        self.received_since_write.store(false, Ordering::Relaxed);
+        self.pending.store(false, Ordering::Relaxed);
+        res.map_err(Error::from)
+    }
 }
 
 impl Writer {
@@ -85,6 +132,7 @@ impl Writer {
                     closing: false,
                     flusher_started: false,
                 }),
+                socket: Mutex::new(()),
                 wake: Condvar::new(),
                 pending: AtomicBool::new(false),
                 received_since_write: AtomicBool::new(true),
@@ -99,14 +147,14 @@ impl Writer {
     }
 
     pub(crate) fn linger(&self) -> Duration {
-        lock(&self.shared).linger
+        lock(&self.shared.state).linger
     }
 
     pub(crate) fn set_linger(&mut self, linger: Duration) -> Result<()> {
-        let mut st = lock(&self.shared);
+        let mut st = lock(&self.shared.state);
         st.linger = linger;
         if linger.is_zero() {
-            self.write_gathered(&mut st)?;
+            self.shared.write_gathered(&mut st)?;
         }
         Ok(())
     }
@@ -114,65 +162,59 @@ impl Writer {
     /// Sends one message, at once or within the linger.
     pub(crate) fn send(&mut self, payload: &[u8]) -> Result<()> {
         let env = self.encoder.envelope(payload)?;
-        let shared = Arc::clone(&self.shared);
-        let mut st = lock(&shared);
+        let shared = &self.shared;
+        let mut st = lock(&shared.state);
         if let Some(e) = st.error.take() {
             return Err(e.into());
         }
+        if !st.buf.is_empty() {
+            // Something is gathered already (by an earlier send or by
+            // feed): this message goes behind it, never ahead.
+            append(&mut st.buf, &env, payload);
+            if st.linger.is_zero() || st.buf.len() >= HIGH_WATER {
+                return shared.write_gathered(&mut st);
+            }
+            if st.oldest.is_some() {
+                // The flusher is armed already; no clock needed.
+                return Ok(());
+            }
+            return arm_flusher(shared, &mut self.flusher, st, Instant::now());
+        }
+        if st.linger.is_zero() {
+            return shared.write_frame(&env, payload).map_err(Error::from);
+        }
         let now = Instant::now();
-        let idle = st.buf.is_empty()
-            && (shared.received_since_write.load(Ordering::Relaxed)
-                || st
-                    .last_write
-                    .map_or(true, |t| now.duration_since(t) >= st.linger));
-        if st.linger.is_zero() || idle {
-            let res = if st.buf.is_empty() {
-                let mut parts = [
-                    IoSlice::new(env.prefix()),
-                    IoSlice::new(payload),
-                    IoSlice::new(env.suffix()),
-                ];
-                shared.stream.write_all_vectored(&mut parts)
-            } else {
-                append(&mut st.buf, &env, payload);
-                let res = shared.stream.write_all(&st.buf);
-                st.buf.clear();
-                st.oldest = None;
-                shared.pending.store(false, Ordering::Relaxed);
-                res
-            };
+        let idle = shared.received_since_write.load(Ordering::Relaxed)
+            || st
+                .last_write
+                .map_or(true, |t| now.duration_since(t) >= st.linger);
+        if idle {
             st.last_write = Some(now);
             shared.received_since_write.store(false, Ordering::Relaxed);
-            return res.map_err(Error::from);
+            return shared.write_frame(&env, payload).map_err(Error::from);
         }
         append(&mut st.buf, &env, payload);
-        if st.buf.len() >= HIGH_WATER {
-            return self.write_gathered(&mut st);
-        }
-        if st.oldest.is_none() {
-            st.oldest = Some(now);
-            shared.pending.store(true, Ordering::Relaxed);
-            if st.flusher_started {
-                shared.wake.notify_one();
-            } else {
-                st.flusher_started = true;
-                drop(st);
-                self.start_flusher()?;
-            }
-        }
-        Ok(())
+        arm_flusher(shared, &mut self.flusher, st, now)
     }
 
-    /// Gathers one message without writing it (until the buffer fills);
-    /// [`Writer::flush`] writes what was gathered.
-    pub(crate) fn feed(&mut self, payload: &[u8]) -> Result<()> {
-        let env = self.encoder.envelope(payload)?;
-        let shared = Arc::clone(&self.shared);
-        let mut st = lock(&shared);
-        append(&mut st.buf, &env, payload);
-        if st.buf.len() >= HIGH_WATER {
-            self.write_gathered(&mut st)?;
-        } else {
+    /// Gathers messages without writing them (until the buffer fills);
+    /// [`Writer::flush`] writes what was gathered. Takes the lock once.
+    pub(crate) fn feed_all<I, B>(&mut self, messages: I) -> Result<()>
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<[u8]>,
+    {
+        let shared = &*self.shared;
+        let mut st = lock(&shared.state);
+        for message in messages {
+            let payload = message.as_ref();
+            let env = self.encoder.envelope(payload)?;
+            append(&mut st.buf, &env, payload);
+            if st.buf.len() >= HIGH_WATER {
+                shared.write_gathered(&mut st)?;
+            }
+        }
+        if !st.buf.is_empty() {
             shared.pending.store(true, Ordering::Relaxed);
         }
         Ok(())
@@ -180,53 +222,54 @@ impl Writer {
 
     /// Writes whatever is gathered.
     pub(crate) fn flush(&mut self) -> Result<()> {
-        let shared = Arc::clone(&self.shared);
-        let mut st = lock(&shared);
+        let mut st = lock(&self.shared.state);
         if let Some(e) = st.error.take() {
             return Err(e.into());
         }
-        self.write_gathered(&mut st)
+        self.shared.write_gathered(&mut st)
     }
 
     /// Called before a receive: writes what is gathered (so a request never
     /// waits out the linger) and marks the next send as a reply.
     pub(crate) fn before_receive(&mut self) -> Result<()> {
-        let shared = Arc::clone(&self.shared);
-        if shared.pending.load(Ordering::Relaxed) {
+        if self.shared.pending.load(Ordering::Relaxed) {
             self.flush()?;
         }
-        shared.received_since_write.store(true, Ordering::Relaxed);
-        Ok(())
-    }
-
-    fn write_gathered(&self, st: &mut WriteState) -> Result<()> {
-        if st.buf.is_empty() {
-            return Ok(());
-        }
-        let res = self.shared.stream.write_all(&st.buf);
-        st.buf.clear();
-        st.oldest = None;
-        st.last_write = Some(Instant::now());
         self.shared
             .received_since_write
-            .store(false, Ordering::Relaxed);
-        self.shared.pending.store(false, Ordering::Relaxed);
-        res.map_err(Error::from)
-    }
-
-    fn start_flusher(&mut self) -> Result<()> {
-        let shared = Arc::clone(&self.shared);
-        let handle = std::thread::Builder::new()
-            .name("tether-linger".into())
-            .spawn(move || flusher(&shared))?;
-        self.flusher = Some(handle);
+            .store(true, Ordering::Relaxed);
         Ok(())
     }
 }
 
+/// Makes the flusher write what is gathered one linger after `now`,
+/// starting its thread the first time.
+fn arm_flusher(
+    shared: &Arc<Shared>,
+    flusher: &mut Option<JoinHandle<()>>,
+    mut st: MutexGuard<'_, WriteState>,
+    now: Instant,
+) -> Result<()> {
+    st.oldest = Some(now);
+    shared.pending.store(true, Ordering::Relaxed);
+    if st.flusher_started {
+        drop(st);
+        shared.wake.notify_one();
+        return Ok(());
+    }
+    st.flusher_started = true;
+    drop(st);
+    let for_thread = Arc::clone(shared);
+    let handle = std::thread::Builder::new()
+        .name("tether-linger".into())
+        .spawn(move || run_flusher(&for_thread))?;
+    *flusher = Some(handle);
+    Ok(())
+}
+
 /// Writes gathered messages once the oldest has waited a linger.
-fn flusher(shared: &Shared) {
-    let mut st = lock(shared);
+fn run_flusher(shared: &Shared) {
+    let mut st = lock(&shared.state);
     loop {
         if st.closing {
             return;
@@ -245,28 +288,35 @@ fn flusher(shared: &Shared) {
                 .0;
             continue;
         }
-        if let Err(e) = shared.stream.write_all(&st.buf) {
-            st.error = Some(e);
-        }
-        st.buf.clear();
+        // Take the batch and the socket, then let senders gather the next
+        // batch while this one is written.
+        let batch = st.buf.split();
         st.oldest = None;
         st.last_write = Some(now);
         shared.received_since_write.store(false, Ordering::Relaxed);
         shared.pending.store(false, Ordering::Relaxed);
+        let socket = lock(&shared.socket);
+        drop(st);
+        let res = shared.stream.write_all(&batch);
+        drop(socket);
+        drop(batch);
+        st = lock(&shared.state);
+        if let Err(e) = res {
+            st.error = Some(e);
+        }
     }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        let shared = Arc::clone(&self.shared);
         {
-            let mut st = lock(&shared);
+            let mut st = lock(&self.shared.state);
             // Best effort: a message the caller sent should not vanish
             // because the link was dropped inside the linger.
-            let _ = self.write_gathered(&mut st);
+            let _ = self.shared.write_gathered(&mut st);
             st.closing = true;
         }
-        shared.wake.notify_one();
+        self.shared.wake.notify_one();
         if let Some(handle) = self.flusher.take() {
             let _ = handle.join();
         }

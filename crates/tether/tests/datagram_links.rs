@@ -42,6 +42,6 @@ fn wrong_scheme_is_explained() {
     let err = DatagramLink::bind("tcp://127.0.0.1:0").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "tcp://127.0.0.1:0 is not a udp:// endpoint"
+        "tcp://127.0.0.1:0 is not a udp:// endpoint; use Link for tcp:// and unix://"
     );
 }

@@ -314,3 +314,61 @@ fn connect_refused_names_the_endpoint() {
         "{err}"
     );
 }
+
+#[test]
+fn long_timeouts_use_the_kernel_and_still_deliver_split_frames() {
+    let (mut raw, other) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut b = Link::from_unix(other, &Options::default()).unwrap();
+    let t = Instant::now();
+    assert!(b.recv_timeout(Duration::from_millis(60)).unwrap().is_none());
+    assert!(
+        t.elapsed() >= Duration::from_millis(55),
+        "{:?}",
+        t.elapsed()
+    );
+    // A frame whose halves arrive apart is still one message.
+    let writer = thread::spawn(move || {
+        raw.write_all(b"\x00\x00\x00\x06hal").unwrap();
+        thread::sleep(Duration::from_millis(20));
+        raw.write_all(b"ves\x00\x00\x00\x04next").unwrap();
+        // An untimed recv after a timed one must not inherit the timeout.
+        thread::sleep(Duration::from_millis(120));
+        raw.write_all(b"\x00\x00\x00\x04late").unwrap();
+        raw
+    });
+    assert_eq!(&b.recv_timeout(WAIT).unwrap().unwrap()[..], b"halves");
+    assert_eq!(&b.recv_timeout(WAIT).unwrap().unwrap()[..], b"next");
+    assert_eq!(&b.recv().unwrap()[..], b"late");
+    drop(writer.join().unwrap());
+    assert!(matches!(b.recv(), Err(Error::Closed)));
+}
+
+#[test]
+fn recv_batch_hands_over_everything_buffered() {
+    let (mut a, mut b) = Link::pair(&Options::default()).unwrap();
+    let msgs: Vec<[u8; 4]> = (0..1000u32).map(u32::to_be_bytes).collect();
+    a.send_all(&msgs).unwrap();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while got.len() < 1000 && Instant::now() < deadline {
+        b.recv_batch(&mut got, 300, Some(WAIT)).unwrap();
+    }
+    assert_eq!(got.len(), 1000);
+    assert!(got.iter().zip(&msgs).all(|(g, m)| &g[..] == m));
+    assert_eq!(
+        b.recv_batch(&mut got, 10, Some(Duration::from_millis(5)))
+            .unwrap(),
+        0
+    );
+}
+
+#[test]
+fn fed_messages_are_never_overtaken_by_a_send() {
+    for linger in [Duration::ZERO, Duration::from_millis(5)] {
+        let (mut a, mut b) = Link::pair(&Options::default().linger(linger)).unwrap();
+        a.feed(b"fed").unwrap();
+        a.send(b"sent").unwrap();
+        assert_eq!(&b.recv_timeout(WAIT).unwrap().unwrap()[..], b"fed");
+        assert_eq!(&b.recv_timeout(WAIT).unwrap().unwrap()[..], b"sent");
+    }
+}
