@@ -50,6 +50,7 @@ pub fn persistent(session: &mut Session, spec: &ConnectSpec) -> anyhow::Result<C
         stack: Stack::Tether,
         nodelay: true,
         max_datagrams: 0,
+        cpu: None,
     };
     let budget = RoundBudget {
         warmup: 0,
@@ -71,6 +72,7 @@ pub fn per_connection(session: &mut Session, spec: &ConnectSpec) -> anyhow::Resu
         stack: Stack::Tether,
         nodelay: true,
         max_datagrams: 0,
+        cpu: None,
     };
     let payload = vec![0x5a; spec.size];
     let options = Options::new();

@@ -102,6 +102,11 @@ pub struct TestSettings {
     /// UDP sink: the most datagrams the client will send (sequence numbers
     /// at or above it are counted as out of range). Capped by the server.
     pub max_datagrams: u64,
+    /// The CPU the server's data thread should run on. Only an embedded
+    /// server (same process as the client) honours it; absent means no
+    /// pinning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<usize>,
 }
 
 /// What the server counted.
@@ -192,6 +197,7 @@ pub struct Session {
     endpoint: Endpoint,
     server_version: String,
     same_host: bool,
+    server_cpu: Option<usize>,
 }
 
 impl Session {
@@ -227,7 +233,13 @@ impl Session {
             endpoint: endpoint.clone(),
             server_version,
             same_host,
+            server_cpu: None,
         })
+    }
+
+    /// Asks the server to run the data thread of the next tests on `cpu`.
+    pub fn set_server_cpu(&mut self, cpu: Option<usize>) {
+        self.server_cpu = cpu;
     }
 
     /// The server's tether version.
@@ -252,7 +264,20 @@ impl Session {
         settings: &TestSettings,
         client: impl FnOnce(&Endpoint) -> anyhow::Result<T>,
     ) -> anyhow::Result<(T, ServerResults)> {
-        send_json(&mut self.link, &Request::Settings(*settings))?;
+        let endpoint = self.begin(settings)?;
+        let outcome = client(&endpoint);
+        let results = self.finish();
+        Ok((outcome?, results?))
+    }
+
+    /// settings, ready, run: the data endpoint, ready for traffic. Pair
+    /// with [`Session::finish`].
+    pub fn begin(&mut self, settings: &TestSettings) -> anyhow::Result<Endpoint> {
+        let settings = TestSettings {
+            cpu: self.server_cpu,
+            ..*settings
+        };
+        send_json(&mut self.link, &Request::Settings(settings))?;
         let endpoint = match recv_reply(&mut self.link)? {
             Reply::Ready { endpoint } => endpoint
                 .parse::<Endpoint>()
@@ -261,12 +286,14 @@ impl Session {
             other => bail!("unexpected answer to settings: {other:?}"),
         };
         send_json(&mut self.link, &Request::Run)?;
-        let outcome = client(&endpoint);
+        Ok(endpoint)
+    }
+
+    /// done, results.
+    pub fn finish(&mut self) -> anyhow::Result<ServerResults> {
         send_json(&mut self.link, &Request::Done)?;
-        let reply = recv_reply(&mut self.link);
-        let value = outcome?;
-        match reply? {
-            Reply::Results(results) => Ok((value, results)),
+        match recv_reply(&mut self.link)? {
+            Reply::Results(results) => Ok(results),
             Reply::Error { message } => bail!("the bench server failed the test: {message}"),
             other => bail!("unexpected answer to done: {other:?}"),
         }

@@ -119,50 +119,90 @@ pub struct Rounds {
     pub capped: bool,
 }
 
-/// Runs round trips until the count or the time cap.
-pub fn rounds(p: &mut dyn Pinger, budget: &RoundBudget) -> anyhow::Result<Rounds> {
-    // 1 ns to 60 s at 3 significant digits.
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
-        .context("cannot make a histogram")?;
-    let start = Instant::now();
-    let deadline = start + budget.time;
-    let mut lost = 0;
-    let mut capped = false;
-    for seq in 0..budget.warmup + budget.rounds {
-        let t0 = Instant::now();
-        let answered = p.ping(seq)?;
-        let t1 = Instant::now();
-        if !answered {
-            lost += 1;
-        } else if seq >= budget.warmup {
-            hist.saturating_record((t1 - t0).as_nanos().max(1) as u64);
-        }
-        if t1 >= deadline {
-            capped = seq + 1 < budget.warmup + budget.rounds;
-            break;
-        }
-    }
-    Ok(Rounds {
-        hist,
-        lost,
-        seconds: start.elapsed().as_secs_f64(),
-        capped,
-    })
+/// Round trips of one point, run in blocks so that two points can take
+/// turns (tether and std::net under the same load).
+struct Recorder {
+    hist: Histogram<u64>,
+    lost: u64,
+    seq: u64,
+    budget: RoundBudget,
+    busy: Duration,
 }
 
-/// Measures one point against the server.
-pub fn measure(session: &mut Session, spec: &LatencySpec) -> anyhow::Result<Latency> {
-    let settings = TestSettings {
+impl Recorder {
+    fn new(budget: RoundBudget) -> anyhow::Result<Recorder> {
+        Ok(Recorder {
+            // 1 ns to 60 s at 3 significant digits.
+            hist: Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
+                .context("cannot make a histogram")?,
+            lost: 0,
+            seq: 0,
+            budget,
+            busy: Duration::ZERO,
+        })
+    }
+
+    fn done(&self) -> bool {
+        self.seq >= self.budget.warmup + self.budget.rounds
+    }
+
+    /// Up to `n` more rounds, stopping at `deadline`.
+    fn block(&mut self, p: &mut dyn Pinger, n: u64, deadline: Instant) -> anyhow::Result<()> {
+        let start = Instant::now();
+        let end = (self.seq + n).min(self.budget.warmup + self.budget.rounds);
+        while self.seq < end {
+            let t0 = Instant::now();
+            let answered = p.ping(self.seq)?;
+            let t1 = Instant::now();
+            if !answered {
+                self.lost += 1;
+            } else if self.seq >= self.budget.warmup {
+                self.hist
+                    .saturating_record((t1 - t0).as_nanos().max(1) as u64);
+            }
+            self.seq += 1;
+            if t1 >= deadline {
+                break;
+            }
+        }
+        self.busy += start.elapsed();
+        Ok(())
+    }
+
+    fn finish(self) -> Rounds {
+        let capped = !self.done();
+        Rounds {
+            hist: self.hist,
+            lost: self.lost,
+            seconds: self.busy.as_secs_f64(),
+            capped,
+        }
+    }
+}
+
+/// Rounds per turn when two points take turns: well under a millisecond,
+/// so a burst of other work on the machine lands on both alike.
+const TURN: u64 = 20;
+
+/// Runs round trips until the count or the time cap.
+pub fn rounds(p: &mut dyn Pinger, budget: &RoundBudget) -> anyhow::Result<Rounds> {
+    let mut r = Recorder::new(*budget)?;
+    r.block(p, u64::MAX, Instant::now() + budget.time)?;
+    Ok(r.finish())
+}
+
+fn settings_of(spec: &LatencySpec) -> TestSettings {
+    TestSettings {
         role: Role::Echo,
         transport: spec.transport,
         stack: spec.stack,
         nodelay: spec.nodelay,
         max_datagrams: 0,
-    };
-    let (r, _) = session.test(&settings, |endpoint| {
-        let mut p = pinger(endpoint, spec.stack, spec.nodelay, spec.size)?;
-        rounds(p.as_mut(), &spec.budget)
-    })?;
+        cpu: None,
+    }
+}
+
+fn checked(spec: &LatencySpec, r: &Rounds) -> anyhow::Result<Latency> {
     if r.hist.is_empty() {
         bail!(
             "no {} round trip over {} was answered",
@@ -170,7 +210,57 @@ pub fn measure(session: &mut Session, spec: &LatencySpec) -> anyhow::Result<Late
             spec.transport.name()
         );
     }
-    Ok(latency_of(spec, &r))
+    Ok(latency_of(spec, r))
+}
+
+/// Measures one point against the server.
+pub fn measure(session: &mut Session, spec: &LatencySpec) -> anyhow::Result<Latency> {
+    let (r, _) = session.test(&settings_of(spec), |endpoint| {
+        let mut p = pinger(endpoint, spec.stack, spec.nodelay, spec.size)?;
+        rounds(p.as_mut(), &spec.budget)
+    })?;
+    checked(spec, &r)
+}
+
+/// Measures two points taking turns every few milliseconds, each over its
+/// own control session, so both see the same machine: the fair way to
+/// compare tether with std::net on a machine doing other work. The time cap
+/// is the sum of the two.
+pub fn measure_pair(
+    sessions: [&mut Session; 2],
+    specs: [&LatencySpec; 2],
+) -> anyhow::Result<[Latency; 2]> {
+    let [sa, sb] = sessions;
+    let [a, b] = specs;
+    let ea = sa.begin(&settings_of(a))?;
+    let eb = match sb.begin(&settings_of(b)) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = sa.finish();
+            return Err(e);
+        }
+    };
+    let outcome = (|| -> anyhow::Result<(Rounds, Rounds)> {
+        let mut pa = pinger(&ea, a.stack, a.nodelay, a.size)?;
+        let mut pb = pinger(&eb, b.stack, b.nodelay, b.size)?;
+        let (mut ra, mut rb) = (Recorder::new(a.budget)?, Recorder::new(b.budget)?);
+        let deadline = Instant::now() + a.budget.time + b.budget.time;
+        while (!ra.done() || !rb.done()) && Instant::now() < deadline {
+            if !ra.done() {
+                ra.block(pa.as_mut(), TURN, deadline)?;
+            }
+            if !rb.done() {
+                rb.block(pb.as_mut(), TURN, deadline)?;
+            }
+        }
+        Ok((ra.finish(), rb.finish()))
+    })();
+    let fa = sa.finish();
+    let fb = sb.finish();
+    let (ra, rb) = outcome?;
+    fa?;
+    fb?;
+    Ok([checked(a, &ra)?, checked(b, &rb)?])
 }
 
 fn latency_of(spec: &LatencySpec, r: &Rounds) -> Latency {

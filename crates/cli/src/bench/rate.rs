@@ -12,6 +12,10 @@ use super::baseline::{self, BATCH_BYTES};
 use super::control::{Role, ServerResults, Session, Stack, TestSettings, Transport};
 use super::report::{Rate, RateMode};
 
+/// The fewest messages a rate point sends (unless the time cap comes
+/// first), whatever `--total` says.
+pub const MIN_MESSAGES: u64 = 16;
+
 /// One rate point.
 #[derive(Debug, Clone, Copy)]
 pub struct RateSpec {
@@ -21,7 +25,8 @@ pub struct RateSpec {
     pub nodelay: bool,
     /// Payload bytes per message.
     pub size: usize,
-    /// Bytes to send (rounded down to whole messages, at least one).
+    /// Bytes to send (rounded down to whole messages, at least
+    /// [`MIN_MESSAGES`]).
     pub total: u64,
     /// Time cap of the sender.
     pub time: Duration,
@@ -88,8 +93,11 @@ pub fn measure(session: &mut Session, spec: &RateSpec) -> anyhow::Result<Rate> {
         stack,
         nodelay: spec.nodelay,
         max_datagrams: 0,
+        cpu: None,
     };
-    let count = (spec.total / spec.size.max(1) as u64).max(1);
+    // At least a few messages even for big sizes, so the rate is not one
+    // message's worth of timing.
+    let count = (spec.total / spec.size.max(1) as u64).max(MIN_MESSAGES);
     let ((sent, capped), got) = session.test(&settings, |endpoint| match stack {
         Stack::Tether => send_tether(
             endpoint,

@@ -89,8 +89,14 @@ pub struct Settings {
     pub total: u64,
     /// Message sizes of the rate experiment, bytes.
     pub sizes: Vec<usize>,
-    /// Time cap of one rate point, seconds.
+    /// Time cap of one run of a rate point, seconds.
     pub max_time_s: f64,
+    /// CPUs the threads were bound to (embedded server only); `null`
+    /// when the scheduler chose.
+    pub pinning: Option<PinningInfo>,
+    /// Runs of each rate point (taking turns with the other modes of the
+    /// size); the report keeps the best.
+    pub repeats: u32,
     /// Round trips discarded before recording.
     pub latency_warmup: u64,
     /// Most round trips recorded per latency point.
@@ -107,6 +113,19 @@ pub struct Settings {
     pub udp_time_s: f64,
     /// The batch path flushes whenever this many bytes are gathered.
     pub batch_bytes: usize,
+}
+
+/// Where the threads of the run were bound.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PinningInfo {
+    /// The measuring (client) thread.
+    pub client_cpu: usize,
+    /// The server's thread for round trips (latency, connect, Nagle
+    /// latency): the client's CPU, so a wake-up never crosses CPUs.
+    pub round_trip_server_cpu: usize,
+    /// The server's thread for one-way transfers (rate, UDP): another CPU,
+    /// so sender and receiver run in parallel.
+    pub one_way_server_cpu: usize,
 }
 
 /// Round-trip latency of one transport and stack.

@@ -38,6 +38,7 @@ const UDP_DRAIN_MAX: Duration = Duration::from_millis(500);
 pub fn serve(
     listener: &Listener,
     stop: &Arc<AtomicBool>,
+    allow_pinning: bool,
     log: impl Fn(&str) + Send + Sync + Clone + 'static,
 ) -> anyhow::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
@@ -62,7 +63,7 @@ pub fn serve(
             .name("bench-client".into())
             .spawn(move || {
                 log(&format!("client {peer} connected"));
-                match handle_client(link, &stop) {
+                match handle_client(link, &stop, allow_pinning) {
                     Ok(()) => log(&format!("client {peer} done")),
                     Err(e) => log(&format!("client {peer}: {e:#}")),
                 }
@@ -93,7 +94,7 @@ impl Embedded {
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("bench-server".into())
-            .spawn(move || serve(&listener, &flag, |_| {}))?;
+            .spawn(move || serve(&listener, &flag, true, |_| {}))?;
         Ok(Embedded {
             endpoint,
             stop,
@@ -117,7 +118,11 @@ impl Drop for Embedded {
 }
 
 /// One client: tests one after another until it closes.
-fn handle_client(mut link: Link, stop: &Arc<AtomicBool>) -> anyhow::Result<()> {
+fn handle_client(
+    mut link: Link,
+    stop: &Arc<AtomicBool>,
+    allow_pinning: bool,
+) -> anyhow::Result<()> {
     // The control link has no linger thread to wake: every reply follows a
     // request.
     let local_ip = match link.local_addr()? {
@@ -166,7 +171,12 @@ fn handle_client(mut link: Link, stop: &Arc<AtomicBool>) -> anyhow::Result<()> {
                     },
                 )?;
             }
-            Request::Settings(settings) if hello_done => run_test(&mut link, &settings, local_ip)?,
+            Request::Settings(mut settings) if hello_done => {
+                if !allow_pinning {
+                    settings.cpu = None;
+                }
+                run_test(&mut link, &settings, local_ip)?
+            }
             other => {
                 let message = format!("unexpected {other:?} here");
                 send_json(&mut link, &Reply::Error { message })?;
@@ -215,7 +225,12 @@ fn run_test(link: &mut Link, settings: &TestSettings, ip: Option<IpAddr>) -> any
     let settings = *settings;
     let worker = std::thread::Builder::new()
         .name("bench-data".into())
-        .spawn(move || socket.serve(&settings, &flag))?;
+        .spawn(move || {
+            if let Some(cpu) = settings.cpu {
+                super::pin_thread(cpu);
+            }
+            socket.serve(&settings, &flag)
+        })?;
     // The client's traffic runs now; its `done` (or its leaving) ends it.
     let next = next_request(link);
     stop.store(true, Ordering::Relaxed);

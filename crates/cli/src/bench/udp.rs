@@ -52,6 +52,7 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
         stack: Stack::Tether,
         nodelay: true,
         max_datagrams: max,
+        cpu: None,
     };
     let ((sent, seconds), got) = session.test(&settings, |endpoint| {
         let mut link = DatagramLink::connect(endpoint.clone())?;

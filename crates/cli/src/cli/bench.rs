@@ -47,10 +47,21 @@ pub struct BenchArgs {
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub total: Option<u64>,
 
-    /// Time cap of each rate point, in seconds [default: 0.6, 0.08 with
+    /// Message sizes of the rate experiment (comma-separated)
+    /// [default: 1,4,10,100,1K,10K,100K,1M].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size)]
+    pub sizes: Vec<u64>,
+
+    /// Time cap of each rate point, in seconds [default: 0.25, 0.08 with
     /// --quick].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub max_time: Option<f64>,
+
+    /// Leave threads where the scheduler puts them. By default, with the
+    /// embedded server, round trips run both ends on one CPU and one-way
+    /// transfers one end per CPU, so runs can be compared.
+    #[arg(long)]
+    pub no_pin: bool,
 
     /// Write every figure as JSON to FILE ("-" for stdout; the table then
     /// goes to stderr).

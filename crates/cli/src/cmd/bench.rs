@@ -29,6 +29,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             (embedded.endpoint().clone(), "embedded")
         }
     };
+    let mut plan = plan;
+    if mode == "embedded" && !args.no_pin {
+        plan.pinning = bench::Pinning::detect();
+    }
     let mut session = Session::connect(&endpoint)?;
     let steps = plan.steps(session.same_host()).len();
     let progress = Progress::new(steps, args.quiet);
@@ -89,6 +93,18 @@ fn plan_of(args: &BenchArgs) -> anyhow::Result<Plan> {
         bail!("--size {} is over the 16 MiB frame limit", args.size);
     }
     plan.size = usize::try_from(args.size).context("--size is too large")?;
+    if !args.sizes.is_empty() {
+        let mut sizes = Vec::with_capacity(args.sizes.len());
+        for &s in &args.sizes {
+            if s == 0 || s > 16 << 20 {
+                bail!("--sizes: {s} is not between 1 byte and the 16 MiB frame limit");
+            }
+            sizes.push(usize::try_from(s).context("--sizes: too large")?);
+        }
+        sizes.sort_unstable();
+        sizes.dedup();
+        plan.sizes = sizes;
+    }
     if let Some(total) = args.total {
         if total == 0 {
             bail!("--total must be at least 1 byte");
@@ -110,7 +126,7 @@ fn serve(endpoint: &Endpoint, quiet: bool) -> anyhow::Result<()> {
         eprintln!("tether bench server on {local}; clients run: tether bench {local}");
     }
     let stop = Arc::new(AtomicBool::new(false));
-    server::serve(&listener, &stop, move |line| {
+    server::serve(&listener, &stop, false, move |line| {
         if !quiet {
             eprintln!("{line}");
         }

@@ -276,9 +276,10 @@ fn rate_section(out: &mut String, r: &Report) {
         |mode: RateMode, size: usize| rates.iter().find(|x| x.mode == mode && x.size == size);
     let _ = writeln!(
         out,
-        "\nRate: one way over tcp, {} per point (or {} s), counted by the receiver after parsing; batch flushes every {}",
+        "\nRate: one way over tcp, {} per run (or {} s), best of {} runs taking turns, counted by the receiver after parsing; batch flushes every {}",
         size_label(s.total as usize),
         s.max_time_s,
+        s.repeats,
         size_label(s.batch_bytes)
     );
     let mut headers = vec!["messages/s"];
@@ -430,7 +431,7 @@ fn nagle_section(out: &mut String, r: &Report) {
         meaning(
             out,
             &format!(
-                "with Nagle on, the median round trip is {} of nodelay's and small sends reach {} its rate (the kernel coalesces them)",
+                "with Nagle on, the median round trip is {} nodelay's and small sends reach {} its rate (the kernel coalesces them)",
                 times(off.latency.p50_ns as f64, on.latency.p50_ns as f64),
                 times(off.rate.messages_per_s, on.rate.messages_per_s)
             ),
@@ -446,36 +447,73 @@ fn baseline_section(out: &mut String, r: &Report) {
         out,
         "\nBaseline: tether against plain std::net in the same run (ratio tether/std)"
     );
-    let rows: Vec<Vec<String>> = r
+    let lat: Vec<Vec<String>> = r
         .comparisons
         .iter()
+        .filter(|c| c.unit == "ns")
         .map(|c| {
-            let f = |v: f64| match c.unit.as_str() {
-                "ns" => fmt_ns(v),
-                "B/s" => fmt_bytes_per_s(v),
-                _ => format!("{} msg/s", fmt_count(v)),
-            };
             vec![
                 c.what.clone(),
-                f(c.tether),
-                f(c.std),
+                fmt_ns(c.tether),
+                fmt_ns(c.std),
                 ratio_text(c.ratio),
-                format!("({} is better)", c.better),
             ]
         })
         .collect();
-    grid(
-        out,
-        &["", "tether", "std::net", "ratio", ""],
-        &[
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
-        &rows,
-    );
+    if !lat.is_empty() {
+        grid(
+            out,
+            &[
+                "round trip (lower is better)",
+                "tether",
+                "std::net",
+                "ratio",
+            ],
+            &[Align::Left],
+            &lat,
+        );
+    }
+    let rates: Vec<&Rate> = r.rate.iter().flatten().collect();
+    if !rates.is_empty() {
+        let base: Vec<&Rate> = r.baseline.iter().flat_map(|b| &b.rate).collect();
+        let ratio_of = |mode: RateMode, size: usize| -> String {
+            let t = rates.iter().find(|x| x.mode == mode && x.size == size);
+            let b = base
+                .iter()
+                .find(|x| x.mode == mode.baseline() && x.size == size);
+            match (t, b) {
+                (Some(t), Some(b)) if b.messages_per_s > 0.0 => {
+                    ratio_text(t.messages_per_s / b.messages_per_s)
+                }
+                _ => String::new(),
+            }
+        };
+        let rows: Vec<Vec<String>> = r
+            .settings
+            .sizes
+            .iter()
+            .map(|&size| {
+                vec![
+                    size_label(size),
+                    ratio_of(RateMode::Send, size),
+                    ratio_of(RateMode::SendLinger0, size),
+                    ratio_of(RateMode::Batch, size),
+                ]
+            })
+            .collect();
+        out.push('\n');
+        grid(
+            out,
+            &[
+                "rate (higher is better)",
+                "send / std per msg",
+                "send linger 0 / std per msg",
+                "feed+flush / std batch",
+            ],
+            &[Align::Left],
+            &rows,
+        );
+    }
     let worse: Vec<&str> = r
         .comparisons
         .iter()
@@ -493,8 +531,8 @@ fn baseline_section(out: &mut String, r: &Report) {
         meaning(
             out,
             &format!(
-                "tether is more than 10% behind plain sockets in {} of {} figures: {}",
-                worse.len(),
+                "tether is within 10% of plain sockets in {} of {} figures; behind in: {}",
+                r.comparisons.len() - worse.len(),
                 r.comparisons.len(),
                 worse.join("; ")
             ),
