@@ -194,7 +194,14 @@ fn error_reply(e: &anyhow::Error) -> Reply {
 /// Waits for the next control message, or `None` if the client left.
 fn next_request(link: &mut Link) -> anyhow::Result<Option<Request>> {
     match link.recv() {
-        Ok(m) => Ok(Some(parse_json(&m)?)),
+        Ok(m) => match parse_json(&m) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                // Told why, then closed: the exchange cannot be trusted.
+                send_json(link, &error_reply(&e))?;
+                Err(e)
+            }
+        },
         Err(e) if e.is_disconnect() => Ok(None),
         Err(e) => Err(e).context("control link"),
     }
