@@ -400,41 +400,68 @@ impl DataSocket {
         Ok(r)
     }
 
-    fn udp_recv(&mut self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddr)>> {
-        if !readable(self.fd(), POLL)? {
-            return Ok(None);
+    /// Both stacks wait the same way: one blocking receive with
+    /// `SO_RCVTIMEO`, so the stop flag is seen within [`POLL`].
+    fn set_udp_timeout(&self) -> io::Result<()> {
+        match self {
+            DataSocket::TetherUdp(l) => l.socket().set_read_timeout(Some(POLL)),
+            DataSocket::StdUdp(s) => s.set_read_timeout(Some(POLL)),
+            _ => Err(io::ErrorKind::Unsupported.into()),
         }
-        let sock = match self {
-            DataSocket::TetherUdp(l) => l.socket(),
-            DataSocket::StdUdp(s) => s,
-            _ => return Err(io::ErrorKind::Unsupported.into()),
+    }
+
+    /// One datagram (into `buf` for std, as tether's own `Bytes` for
+    /// tether), or `None` when the wait timed out.
+    fn udp_recv(&mut self, buf: &mut [u8]) -> anyhow::Result<Option<(Datagram, SocketAddr)>> {
+        let got = match self {
+            DataSocket::TetherUdp(l) => match l.recv_from() {
+                Ok((m, from)) => Ok((Datagram::Tether(m), from)),
+                // A timeout of SO_RCVTIMEO comes as EAGAIN, which tether
+                // names WouldBlock.
+                Err(tether::Error::WouldBlock) => return Ok(None),
+                Err(tether::Error::Io(e)) => Err(e),
+                Err(e) => return Err(e.into()),
+            },
+            DataSocket::StdUdp(s) => s.recv_from(buf).map(|(n, from)| (Datagram::Std(n), from)),
+            _ => return Err(anyhow::anyhow!("not a datagram socket")),
         };
-        match sock.recv_from(buf) {
+        match got {
             Ok(got) => Ok(Some(got)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(e),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
     fn udp_echo(mut self, stop: &AtomicBool) -> anyhow::Result<ServerResults> {
         let mut r = ServerResults::default();
         let mut buf = vec![0u8; 65_536];
+        self.set_udp_timeout()?;
         while !stop.load(Ordering::Relaxed) {
-            if let DataSocket::TetherUdp(l) = &mut self {
-                if let Some((msg, from)) = l.recv_from_timeout(POLL)? {
-                    l.send_to(&msg, from)?;
-                    r.messages += 1;
-                    r.bytes += msg.len() as u64;
-                }
+            let Some((d, from)) = self.udp_recv(&mut buf)? else {
                 continue;
-            }
-            if let Some((n, from)) = self.udp_recv(&mut buf)? {
-                if let DataSocket::StdUdp(s) = &self {
-                    s.send_to(&buf[..n], from)?;
+            };
+            let n = match (&mut self, &d) {
+                (DataSocket::TetherUdp(l), Datagram::Tether(m)) => {
+                    l.send_to(m, from)?;
+                    m.len()
                 }
-                r.messages += 1;
-                r.bytes += n as u64;
-            }
+                (DataSocket::StdUdp(s), Datagram::Std(n)) => {
+                    s.send_to(&buf[..*n], from)?;
+                    *n
+                }
+                _ => 0,
+            };
+            r.messages += 1;
+            r.bytes += n as u64;
         }
         Ok(r)
     }
@@ -448,15 +475,15 @@ impl DataSocket {
         let mut last = Instant::now();
         let mut stopped_at: Option<Instant> = None;
         let mut buf = vec![0u8; 65_536];
+        self.set_udp_timeout()?;
         loop {
-            let got = match &mut self {
-                DataSocket::TetherUdp(l) => l
-                    .recv_from_timeout(POLL)?
-                    .map(|(m, _)| head8(&m).map(|h| (h, m.len()))),
-                _ => self
-                    .udp_recv(&mut buf)?
-                    .map(|(n, _)| head8(&buf[..n]).map(|h| (h, n))),
-            };
+            let got = self.udp_recv(&mut buf)?.map(|(d, _)| {
+                let bytes: &[u8] = match &d {
+                    Datagram::Tether(m) => m,
+                    Datagram::Std(n) => &buf[..*n],
+                };
+                head8(bytes).map(|h| (h, bytes.len()))
+            });
             let now = Instant::now();
             match got {
                 Some(Some((head, len))) => {
@@ -492,6 +519,12 @@ impl DataSocket {
         r.elapsed_ns = first.map_or(0, |f| last.duration_since(f).as_nanos() as u64);
         Ok(r)
     }
+}
+
+/// A received datagram: tether's own buffer, or a length in the caller's.
+enum Datagram {
+    Tether(tether::Bytes),
+    Std(usize),
 }
 
 /// One accepted stream connection.

@@ -286,7 +286,7 @@ fn latency_chart<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("percentile of round trips")
-        .y_desc("round-trip time (µs, log)")
+        .y_desc("round-trip time (log scale)")
         .x_labels(5)
         .x_label_formatter(&|v| {
             let i = v.round();

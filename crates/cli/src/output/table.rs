@@ -110,7 +110,8 @@ fn times(a: f64, b: f64) -> String {
         return "not comparable".into();
     }
     let r = a / b;
-    if r >= 1.0 {
+    // 0.998 reads as "1.00x", not "1/1.00".
+    if r >= 0.995 {
         format!("{}x", sig3(r))
     } else {
         format!("1/{}", sig3(1.0 / r))
