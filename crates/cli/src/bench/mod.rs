@@ -76,6 +76,9 @@ impl Experiment {
 /// small-message target.
 pub const SIZES: [usize; 8] = [1, 4, 10, 100, 1 << 10, 10 << 10, 100 << 10, 1 << 20];
 
+/// From this size up, a rate point gets three times the runs.
+pub const BIG_MESSAGE: usize = 64 << 10;
+
 /// What to run, with every count and time bound.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -167,6 +170,18 @@ impl Plan {
         }
     }
 
+    /// Runs of a rate point of `size`: big messages finish a run in a few
+    /// milliseconds, where one scheduling hiccup weighs a lot, so they get
+    /// three times the runs (they cost little).
+    pub fn repeats_for(&self, size: usize) -> u32 {
+        let base = self.repeats.max(1);
+        if size >= BIG_MESSAGE {
+            base * 3
+        } else {
+            base
+        }
+    }
+
     fn has(&self, e: Experiment) -> bool {
         self.experiments.contains(&e)
     }
@@ -192,7 +207,7 @@ impl Plan {
             }
         }
         for &size in &self.sizes {
-            for _ in 0..self.repeats.max(1) {
+            for _ in 0..self.repeats_for(size) {
                 for mode in RateMode::ALL {
                     let wanted = if mode.is_std() {
                         Experiment::Baseline

@@ -95,7 +95,8 @@ pub struct Settings {
     /// when the scheduler chose.
     pub pinning: Option<PinningInfo>,
     /// Runs of each rate point (taking turns with the other modes of the
-    /// size); the report keeps the best.
+    /// size); the report keeps the best. Sizes of 64 KiB and up get three
+    /// times as many.
     pub repeats: u32,
     /// Round trips discarded before recording.
     pub latency_warmup: u64,
