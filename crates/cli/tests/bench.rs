@@ -156,6 +156,11 @@ fn check_report(r: &Value, only: &[&str]) {
     if let Some(u) = r["udp"].as_array() {
         assert!(!u.is_empty());
         u.iter().for_each(check_udp);
+        // Bounded by time, even when the sender cannot keep the rate.
+        let cap = num(&r["settings"], "udp_time_s");
+        for p in u {
+            assert!(num(p, "seconds") <= cap + 0.25, "{p}");
+        }
     }
     for c in r["comparisons"].as_array().unwrap() {
         let (t, s) = (num(c, "tether"), num(c, "std"));

@@ -16,6 +16,9 @@ use super::report::UdpPoint;
 /// long; bursts stay short without a busy loop stealing the receiver's CPU.
 const PACE_STEP: Duration = Duration::from_micros(100);
 
+/// Datagrams sent between two looks at the clock.
+const BURST: u64 = 256;
+
 /// The most datagrams per second an unpaced point plans for.
 const UNPACED_CEILING: f64 = 4_000_000.0;
 
@@ -67,9 +70,12 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
             }
             let due = match spec.offered {
                 Some(rate) => ((now - start).as_secs_f64() * rate).ceil() as u64,
-                None => sent + 256,
+                None => sent + BURST,
             };
-            while sent < due.min(max) {
+            // At most a short burst between looks at the clock, so a
+            // sender slower than the offered rate still stops on time.
+            let burst_end = due.min(max).min(sent + BURST);
+            while sent < burst_end {
                 payload[..8].copy_from_slice(&sent.to_le_bytes());
                 match link.send(&payload) {
                     Ok(()) => sent += 1,
