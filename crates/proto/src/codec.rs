@@ -56,16 +56,19 @@ pub struct Envelope {
 
 impl Envelope {
     /// Bytes written before the payload.
+    #[inline]
     pub fn prefix(&self) -> &[u8] {
         &self.prefix[..usize::from(self.prefix_len)]
     }
 
     /// Bytes written after the payload.
+    #[inline]
     pub fn suffix(&self) -> &'static [u8] {
         self.suffix
     }
 
     /// Framing bytes added to a payload.
+    #[inline]
     pub fn overhead(&self) -> usize {
         usize::from(self.prefix_len) + self.suffix.len()
     }
@@ -100,6 +103,7 @@ impl FrameCodec {
 
     /// The framing bytes for `payload`, after checking that it can be sent
     /// (not over the limit, no newline in a line, right size for a record).
+    #[inline]
     pub fn envelope(&self, payload: &[u8]) -> Result<Envelope, CodecError> {
         match self {
             Self::Length(c) => Ok(Envelope {

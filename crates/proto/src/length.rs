@@ -80,6 +80,7 @@ impl LengthCodec {
     /// The 4-byte prefix for a payload of `len` bytes, or an error if the
     /// payload is over this codec's limit (a peer with the same limit would
     /// refuse it).
+    #[inline]
     pub fn prefix(&self, len: usize) -> Result<[u8; LENGTH_PREFIX_LEN], CodecError> {
         if len > self.max_frame_len || len > u32::MAX as usize {
             return Err(CodecError::FrameTooLarge {

@@ -45,6 +45,7 @@ impl LineCodec {
     }
 
     /// Checks that `payload` can travel as one line.
+    #[inline]
     pub fn check_outgoing(&self, payload: &[u8]) -> Result<(), CodecError> {
         if payload.len() > self.max_line_len {
             return Err(CodecError::FrameTooLarge {

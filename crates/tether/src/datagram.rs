@@ -10,7 +10,7 @@ use tether_proto::{MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::stream::wait_fd;
+use crate::stream::{wait_fd, KERNEL_TIMEOUT_MIN};
 
 /// Receive buffer: the largest datagram UDP can carry.
 const MAX_DATAGRAM: usize = 65_536;
@@ -38,6 +38,9 @@ pub struct DatagramLink {
     socket: UdpSocket,
     peer: Option<SocketAddr>,
     buf: Box<[u8]>,
+    nonblocking: bool,
+    /// The `SO_RCVTIMEO` now set on the socket, to set it only on change.
+    read_timeout: Option<Duration>,
 }
 
 impl DatagramLink {
@@ -95,6 +98,8 @@ impl DatagramLink {
             socket,
             peer,
             buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
+            nonblocking: false,
+            read_timeout: None,
         }
     }
 
@@ -133,8 +138,17 @@ impl DatagramLink {
 
     /// Receives one datagram and the address it came from.
     pub fn recv_from(&mut self) -> Result<(Bytes, SocketAddr)> {
+        self.set_read_timeout(None)?;
         let (n, from) = self.socket.recv_from(&mut self.buf)?;
         Ok((Bytes::copy_from_slice(&self.buf[..n]), from))
+    }
+
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        if self.read_timeout != timeout {
+            self.socket.set_read_timeout(timeout)?;
+            self.read_timeout = timeout;
+        }
+        Ok(())
     }
 
     /// Receives one datagram if one arrives within `timeout`.
@@ -143,15 +157,34 @@ impl DatagramLink {
     }
 
     /// Receives one datagram and its sender if one arrives within `timeout`.
+    ///
+    /// One blocking read with `SO_RCVTIMEO` for timeouts of 50 ms and more;
+    /// `poll` then one read for shorter ones, whose precision the kernel's
+    /// tick-counted timeout would lose.
     pub fn recv_from_timeout(&mut self, timeout: Duration) -> Result<Option<(Bytes, SocketAddr)>> {
+        if timeout >= KERNEL_TIMEOUT_MIN && !self.nonblocking {
+            self.set_read_timeout(Some(timeout))?;
+            return match self.socket.recv_from(&mut self.buf) {
+                Ok((n, from)) => Ok(Some((Bytes::copy_from_slice(&self.buf[..n]), from))),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            if let Some(got) = self.try_recv_from()? {
-                return Ok(Some(got));
-            }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if !wait_fd(self.socket.as_raw_fd(), libc::POLLIN, Some(left))? {
                 return Ok(None);
+            }
+            if let Some(got) = self.try_recv_from()? {
+                return Ok(Some(got));
             }
         }
     }
@@ -183,7 +216,9 @@ impl DatagramLink {
     /// In non-blocking mode `recv` returns [`Error::WouldBlock`] instead of
     /// waiting.
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<()> {
-        Ok(self.socket.set_nonblocking(nonblocking)?)
+        self.socket.set_nonblocking(nonblocking)?;
+        self.nonblocking = nonblocking;
+        Ok(())
     }
 
     /// The bound address (with the real port after binding port 0).

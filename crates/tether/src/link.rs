@@ -13,7 +13,7 @@ use tether_proto::{Decoder, FrameCodec, Framing};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::stream::{wait_fd, Stream};
+use crate::stream::{wait_fd, Stream, KERNEL_TIMEOUT_MIN};
 use crate::writer::Writer;
 
 /// One read asks the kernel for up to this much, so a single syscall can
@@ -21,10 +21,6 @@ use crate::writer::Writer;
 const READ_CHUNK: usize = 64 * 1024;
 /// Below this much free space the buffer is grown before reading.
 const MIN_SPARE: usize = 4 * 1024;
-/// Timeouts from this long up are left to the kernel (`SO_RCVTIMEO`), so a
-/// timed receive is one syscall, as an untimed one is. The kernel counts in
-/// scheduler ticks (1 to 4 ms), too coarse for shorter ones, which `poll`.
-const KERNEL_TIMEOUT_MIN: Duration = Duration::from_millis(50);
 
 /// A persistent, framed, blocking connection over TCP or a Unix socket.
 ///

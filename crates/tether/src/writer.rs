@@ -100,6 +100,32 @@ impl Shared {
         self.stream.write_all_vectored(&mut parts)
     }
 
+    /// Writes everything gathered, then one more frame, in one `writev`.
+    /// The caller holds `state`.
+    fn write_gathered_and(
+        &self,
+        st: &mut WriteState,
+        env: &Envelope,
+        payload: &[u8],
+    ) -> Result<()> {
+        let res = {
+            let _socket = lock(&self.socket);
+            let mut parts = [
+                IoSlice::new(&st.buf),
+                IoSlice::new(env.prefix()),
+                IoSlice::new(payload),
+                IoSlice::new(env.suffix()),
+            ];
+            self.stream.write_all_vectored(&mut parts)
+        };
+        st.buf.clear();
+        st.oldest = None;
+        st.last_write = Some(Instant::now());
+        self.received_since_write.store(false, Ordering::Relaxed);
+        self.pending.store(false, Ordering::Relaxed);
+        res.map_err(Error::from)
+    }
+
     /// Writes everything gathered. The caller holds `state`.
     fn write_gathered(&self, st: &mut WriteState) -> Result<()> {
         if st.buf.is_empty() {
@@ -167,13 +193,16 @@ impl Writer {
         if let Some(e) = st.error.take() {
             return Err(e.into());
         }
+        let frame_len = env.overhead() + payload.len();
+        if !st.buf.is_empty() && (st.linger.is_zero() || st.buf.len() + frame_len >= HIGH_WATER) {
+            // Written now, behind what is gathered, without copying a large
+            // payload into the buffer first.
+            return shared.write_gathered_and(&mut st, &env, payload);
+        }
         if !st.buf.is_empty() {
             // Something is gathered already (by an earlier send or by
             // feed): this message goes behind it, never ahead.
             append(&mut st.buf, &env, payload);
-            if st.linger.is_zero() || st.buf.len() >= HIGH_WATER {
-                return shared.write_gathered(&mut st);
-            }
             if st.oldest.is_some() {
                 // The flusher is armed already; no clock needed.
                 return Ok(());
@@ -188,7 +217,7 @@ impl Writer {
             || st
                 .last_write
                 .map_or(true, |t| now.duration_since(t) >= st.linger);
-        if idle {
+        if idle || frame_len >= HIGH_WATER {
             st.last_write = Some(now);
             shared.received_since_write.store(false, Ordering::Relaxed);
             return shared.write_frame(&env, payload).map_err(Error::from);

@@ -45,3 +45,26 @@ fn wrong_scheme_is_explained() {
         "tcp://127.0.0.1:0 is not a udp:// endpoint; use Link for tcp:// and unix://"
     );
 }
+
+#[test]
+fn long_udp_timeouts_wait_in_the_kernel_and_still_deliver() {
+    let mut server = DatagramLink::bind("udp://127.0.0.1:0").unwrap();
+    let ep = server.local_addr().unwrap();
+    let t = std::time::Instant::now();
+    assert!(server
+        .recv_timeout(Duration::from_millis(60))
+        .unwrap()
+        .is_none());
+    assert!(t.elapsed() >= Duration::from_millis(55));
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let mut c = DatagramLink::connect(&ep).unwrap();
+        c.send(b"later").unwrap();
+    });
+    let got = server.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(got.as_deref(), Some(&b"later"[..]));
+    sender.join().unwrap();
+    // An untimed recv after a timed one must not inherit the timeout.
+    server.set_nonblocking(true).unwrap();
+    assert!(matches!(server.recv(), Err(Error::WouldBlock)));
+}

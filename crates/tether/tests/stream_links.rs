@@ -372,3 +372,25 @@ fn fed_messages_are_never_overtaken_by_a_send() {
         assert_eq!(&b.recv_timeout(WAIT).unwrap().unwrap()[..], b"sent");
     }
 }
+
+#[test]
+fn a_large_send_while_gathering_goes_out_at_once_and_in_order() {
+    // A linger far longer than the test: only the large frame's write can
+    // deliver the small one gathered before it.
+    let (mut a, mut b) = Link::pair(&Options::default().linger(Duration::from_secs(60))).unwrap();
+    a.send(b"first").unwrap();
+    a.send(b"gathered").unwrap();
+    let big = vec![3u8; 1 << 20];
+    let reader = thread::spawn(move || {
+        let got: Vec<_> = (0..3)
+            .map(|_| b.recv_timeout(WAIT).unwrap().unwrap())
+            .collect();
+        (got, b)
+    });
+    a.send(&big).unwrap();
+    let (got, _b) = reader.join().unwrap();
+    assert_eq!(&got[0][..], b"first");
+    assert_eq!(&got[1][..], b"gathered");
+    assert_eq!(got[2].len(), 1 << 20);
+    drop(a);
+}
