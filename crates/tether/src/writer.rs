@@ -118,12 +118,17 @@ impl Shared {
             ];
             self.stream.write_all_vectored(&mut parts)
         };
+        self.written(st);
+        res.map_err(Error::from)
+    }
+
+    /// Bookkeeping after the gathered bytes went to the socket.
+    fn written(&self, st: &mut WriteState) {
         st.buf.clear();
         st.oldest = None;
         st.last_write = Some(Instant::now());
         self.received_since_write.store(false, Ordering::Relaxed);
         self.pending.store(false, Ordering::Relaxed);
-        res.map_err(Error::from)
     }
 
     /// Writes everything gathered. The caller holds `state`.
@@ -135,11 +140,7 @@ impl Shared {
             let _socket = lock(&self.socket);
             self.stream.write_all(&st.buf)
         };
-        st.buf.clear();
-        st.oldest = None;
-        st.last_write = Some(Instant::now());
-        self.received_since_write.store(false, Ordering::Relaxed);
-        self.pending.store(false, Ordering::Relaxed);
+        self.written(st);
         res.map_err(Error::from)
     }
 }
