@@ -23,38 +23,18 @@ use crate::wait::{sliced, SLICE};
 /// receive until the peer closes.
 #[pyclass(module = "tether._tether", frozen)]
 pub struct Link {
-    inner: Mutex<State>,
-}
-
-struct State {
     /// `None` once closed.
-    link: Option<tether::Link>,
-    /// An error met by `recv_many` after it had messages to return; raised
-    /// by the next call so it is neither lost nor in the way of those
-    /// messages.
-    deferred: Option<Error>,
-}
-
-impl State {
-    fn open(&mut self) -> Result<&mut tether::Link, Fault> {
-        if let Some(e) = self.deferred.take() {
-            return Err(e.into());
-        }
-        self.link.as_mut().ok_or(Fault::UseAfterClose)
-    }
+    inner: Mutex<Option<tether::Link>>,
 }
 
 impl Link {
     pub(crate) fn new(link: tether::Link) -> Self {
         Self {
-            inner: Mutex::new(State {
-                link: Some(link),
-                deferred: None,
-            }),
+            inner: Mutex::new(Some(link)),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, Option<tether::Link>> {
         // A panic inside the library while the lock was held leaves nothing
         // half-done that a later call could trip on: carry on.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -62,33 +42,8 @@ impl Link {
 
     /// Runs `f` on the open link (with whatever GIL state the caller has).
     fn with<T>(&self, f: impl FnOnce(&mut tether::Link) -> tether::Result<T>) -> Result<T, Fault> {
-        Ok(f(self.lock().open()?)?)
-    }
-
-    /// Waits up to `slice` for one message, then takes the messages already
-    /// read from the socket behind it, up to `max_count` in all.
-    fn recv_batch(
-        &self,
-        slice: Duration,
-        max_count: usize,
-    ) -> Result<Option<Vec<tether::Bytes>>, Fault> {
-        let mut state = self.lock();
-        let link = state.open()?;
-        let Some(first) = link.recv_timeout(slice)? else {
-            return Ok(None);
-        };
-        let mut batch = vec![first];
-        while batch.len() < max_count && link.buffered_len() > 0 {
-            match link.try_recv() {
-                Ok(Some(msg)) => batch.push(msg),
-                Ok(None) => break,
-                Err(e) => {
-                    state.deferred = Some(e);
-                    break;
-                }
-            }
-        }
-        Ok(Some(batch))
+        let mut link = self.lock();
+        Ok(f(link.as_mut().ok_or(Fault::UseAfterClose)?)?)
     }
 
     /// Runs `f` on the open link with the GIL released.
@@ -250,7 +205,14 @@ impl Link {
             return Err(PyValueError::new_err("max_count must be at least 1"));
         }
         let timeout = opt_seconds("timeout", timeout)?;
-        let batch = sliced(py, timeout, |slice| self.recv_batch(slice, max_count))?;
+        // The library waits for the first message and takes the rest from
+        // what it has read already; a bad frame behind them stays there for
+        // the next call to raise.
+        let batch = sliced(py, timeout, |slice| {
+            let mut batch = Vec::new();
+            let n = self.with(|link| link.recv_batch(&mut batch, max_count, Some(slice)))?;
+            Ok((n > 0).then_some(batch))
+        })?;
         PyList::new(
             py,
             batch
@@ -288,7 +250,7 @@ impl Link {
     /// Writes what is gathered, tells the peer the link is closed and
     /// releases the socket. Calling it again does nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let Some(mut link) = self.lock().link.take() else {
+        let Some(mut link) = self.lock().take() else {
             return Ok(());
         };
         py.detach(|| match link.shutdown(Shutdown::Both) {
@@ -302,7 +264,7 @@ impl Link {
     /// True once `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.lock().link.is_none()
+        self.lock().is_none()
     }
 
     /// The file descriptor, for `select`, `selectors` or an event loop.
@@ -389,7 +351,7 @@ impl Link {
     }
 
     fn __repr__(&self) -> String {
-        match self.lock().link.as_ref() {
+        match self.lock().as_ref() {
             None => "<tether.Link closed>".to_owned(),
             Some(link) => {
                 let show = |ep: tether::Result<Endpoint>| {

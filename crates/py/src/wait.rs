@@ -5,6 +5,7 @@
 //! GIL is taken back and pending signals are handled, so `KeyboardInterrupt`
 //! arrives within about one slice.
 
+use std::io;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -12,6 +13,12 @@ use pyo3::prelude::*;
 use crate::errors::Fault;
 
 /// The longest a blocking call waits without checking for signals.
+///
+/// No shorter than the library's `KERNEL_TIMEOUT_MIN` (50 ms): from there
+/// up `Link::recv_timeout` is one blocking read with `SO_RCVTIMEO` instead
+/// of `poll` + read, so a message costs one syscall. A signal interrupts
+/// that read; the library restarts it, so `KeyboardInterrupt` comes within
+/// about one slice. Only the last slice of a finite timeout is shorter.
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 /// Calls `step(slice)` with the GIL released until it returns `Some`, the
@@ -35,6 +42,9 @@ where
         match py.detach(|| step(slice)) {
             Ok(Some(got)) => return Ok(Some(got)),
             Ok(None) => {}
+            // PEP 475: a wait a signal cut short runs the handlers (below),
+            // then goes on; the signal is Python's, never the caller's error.
+            Err(Fault::Tether(tether::Error::Io(e))) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(fault) => return Err(fault.into_py(py)),
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
