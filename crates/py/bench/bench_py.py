@@ -16,6 +16,7 @@ Every peer runs in its own process (this script with ``--serve``), over
     pip install ./crates/py pyzmq
     python crates/py/bench/bench_py.py            # table
     python crates/py/bench/bench_py.py --json     # for programs
+    python crates/py/bench/bench_py.py --pin-round-trips 1   # round trips on CPU 1
 """
 
 from __future__ import annotations
@@ -346,6 +347,14 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=2_000, help="untimed round trips first (default 2000)")
     ap.add_argument("--messages", type=int, default=2_000_000, help="messages per one-way run (default 2000000)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument(
+        "--pin-round-trips",
+        type=int,
+        metavar="CPU",
+        help="run the round trips (this process and the echo peers) on this one CPU, "
+        "so every kind pays the same wake-up; unpinned, a pair that lands on two CPUs "
+        "of a VM pays a cross-CPU wake-up (several times slower) by chance",
+    )
     args = ap.parse_args()
     if args.serve:
         serve(*args.serve)
@@ -362,9 +371,14 @@ def main() -> int:
         "round_trip": {},
         "one_way": {},
     }
+    cpus = os.sched_getaffinity(0)
+    if args.pin_round_trips is not None:
+        os.sched_setaffinity(0, {args.pin_round_trips})  # the peers inherit it
+    res["round_trip_cpus"] = sorted(os.sched_getaffinity(0))
     rt = res["round_trip"] = round_trips(
         ["tether", "socket"] + (["pyzmq"] if have_zmq else []), args.warmup, args.round_trips
     )
+    os.sched_setaffinity(0, cpus)
     ow = res["one_way"]
     ow["tether_send"] = ow_tether_send(msgs)
     ow["tether_send_many"] = ow_tether_send_many(msgs)
@@ -406,7 +420,9 @@ def main() -> int:
     else:
         print("python %s, tether %s, pyzmq %s, %s, %s cpus"
               % (res["python"], res["tether"], res["pyzmq"], res["platform"], res["cpus"]))
-        print("\nround trip of %d bytes (%d timed, %d warm-up)" % (len(MSG), args.round_trips, args.warmup))
+        pinned = "" if args.pin_round_trips is None else ", on CPU %d" % args.pin_round_trips
+        print("\nround trip of %d bytes (%d timed, %d warm-up%s)"
+              % (len(MSG), args.round_trips, args.warmup, pinned))
         print("  %-28s %9s %9s %9s %9s" % ("", "p50 µs", "p99 µs", "p99.9 µs", "mean µs"))
         names = {"tether": "tether Link", "socket": "stdlib socket (NODELAY)", "pyzmq": "pyzmq REQ/REP"}
         for k, r in rt.items():

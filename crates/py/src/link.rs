@@ -176,7 +176,7 @@ impl Link {
     /// Waits as long as it takes when `timeout` is `None`, else up to
     /// `timeout` seconds and returns `None` if no whole message came. Raises
     /// `ConnectionClosed` when the peer has closed; Ctrl-C raises
-    /// `KeyboardInterrupt` within 50 ms.
+    /// `KeyboardInterrupt` within about 60 ms (one 50 ms slice).
     #[pyo3(signature = (timeout=None))]
     fn recv<'py>(
         &self,

@@ -19,7 +19,7 @@ one whole message::
                 ...
 
 The work is done by the Rust library ``tether``; blocking calls release the
-GIL and answer Ctrl-C within 50 ms.
+GIL and answer Ctrl-C within about 60 ms (one 50 ms slice).
 """
 
 from tether._errors import (
