@@ -16,11 +16,24 @@ use tether::{Link, Listener, Options};
 
 const MESSAGES: u64 = 100_000;
 
+/// Pins the calling thread to one CPU. Round trips run both ends on CPU 0:
+/// on a small VM a wake-up across CPUs costs tens of microseconds, by
+/// chance, and would swamp the difference being measured.
+fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; the calls only read it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 /// Raw std::net echo server for 4-byte length-prefixed frames.
 fn raw_echo_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     thread::spawn(move || {
+        pin_to(0);
         let (mut s, _) = listener.accept().unwrap();
         s.set_nodelay(true).unwrap();
         let mut frame = [0u8; 8];
@@ -37,6 +50,7 @@ fn tether_echo_server() -> tether::Endpoint {
     let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
     let ep = listener.local_addr().unwrap();
     thread::spawn(move || {
+        pin_to(0);
         let mut link = listener.accept().unwrap();
         while let Ok(msg) = link.recv() {
             if link.send(&msg).is_err() {
@@ -50,6 +64,7 @@ fn tether_echo_server() -> tether::Endpoint {
 fn roundtrip(c: &mut Criterion) {
     let mut group = c.benchmark_group("roundtrip");
     group.measurement_time(Duration::from_secs(5));
+    pin_to(0);
 
     let addr = raw_echo_server();
     let mut raw = TcpStream::connect(&addr).unwrap();
@@ -80,6 +95,7 @@ fn tether_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>)
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || {
+        pin_to(0);
         let mut link = listener.accept().unwrap();
         while go_rx.recv().is_ok() {
             let mut bytes = 0u64;
@@ -99,6 +115,7 @@ fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || {
+        pin_to(0);
         let (mut s, _) = listener.accept().unwrap();
         let mut buf = vec![0u8; 64 * 1024];
         let (mut start, mut end) = (0usize, 0usize);
@@ -128,6 +145,8 @@ fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
 }
 
 fn one_way(c: &mut Criterion) {
+    // Sender and receiver on separate CPUs, as two busy processes would be.
+    pin_to(1);
     let mut group = c.benchmark_group("one_way_4B");
     group.throughput(Throughput::Elements(MESSAGES));
     group.measurement_time(Duration::from_secs(5));
