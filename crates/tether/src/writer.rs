@@ -236,9 +236,17 @@ impl Writer {
     {
         let shared = &*self.shared;
         let mut st = lock(&shared.state);
+        let mut result = Ok(());
         for message in messages {
             let payload = message.as_ref();
-            let env = self.encoder.envelope(payload)?;
+            let env = match self.encoder.envelope(payload) {
+                Ok(env) => env,
+                Err(e) => {
+                    // The messages before this one stay gathered, in order.
+                    result = Err(e.into());
+                    break;
+                }
+            };
             append(&mut st.buf, &env, payload);
             if st.buf.len() >= HIGH_WATER {
                 shared.write_gathered(&mut st)?;
@@ -247,7 +255,7 @@ impl Writer {
         if !st.buf.is_empty() {
             shared.pending.store(true, Ordering::Relaxed);
         }
-        Ok(())
+        result
     }
 
     /// Writes whatever is gathered.

@@ -394,3 +394,19 @@ fn a_large_send_while_gathering_goes_out_at_once_and_in_order() {
     assert_eq!(got[2].len(), 1 << 20);
     drop(a);
 }
+
+#[test]
+fn a_bad_message_in_a_batch_keeps_the_good_ones_before_it() {
+    let opts = Options::default().max_frame_len(8);
+    let (mut a, mut b) = Link::pair(&opts).unwrap();
+    let batch: [&[u8]; 3] = [b"ok", b"far too long", b"never"];
+    match a.send_all(batch) {
+        Err(Error::Codec(e)) => {
+            assert_eq!(e.to_string(), "frame of 12 bytes exceeds the 8 bytes limit")
+        }
+        other => panic!("expected FrameTooLarge, got {other:?}"),
+    }
+    // A receive writes what was gathered, so the good message is not stuck.
+    assert!(a.recv_timeout(Duration::from_millis(1)).unwrap().is_none());
+    assert_eq!(&b.try_recv_wait().unwrap()[..], b"ok");
+}
