@@ -4,8 +4,8 @@
 pub mod caret;
 pub mod json;
 pub mod line;
-pub mod render;
-pub mod summary;
 pub mod plot;
 pub mod progress;
+pub mod render;
+pub mod summary;
 pub mod table;
