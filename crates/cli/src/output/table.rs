@@ -110,8 +110,9 @@ fn times(a: f64, b: f64) -> String {
         return "not comparable".into();
     }
     let r = a / b;
-    // 0.998 reads as "1.00x", not "1/1.00".
-    if r >= 0.995 {
+    // Near 1 a plain factor reads best ("0.990x", not "1/1.01"); far below
+    // 1 a fraction does ("1/4.00", not "0.250x").
+    if r >= 0.5 {
         format!("{}x", sig3(r))
     } else {
         format!("1/{}", sig3(1.0 / r))
@@ -662,5 +663,6 @@ mod tests {
         assert_eq!(fmt_bytes_per_s(3.21e9), "3.21 GB/s");
         assert_eq!(times(400.0, 1.0), "400x");
         assert_eq!(times(1.0, 4.0), "1/4.00");
+        assert!(times(0.99, 1.0).ends_with('x'), "{}", times(0.99, 1.0));
     }
 }
