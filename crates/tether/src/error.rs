@@ -67,6 +67,11 @@ pub enum Error {
     /// Non-blocking mode is on and no whole message has arrived yet.
     #[error("no message ready (non-blocking mode)")]
     WouldBlock,
+    /// A signal interrupted a waiting receive of a link made interruptible
+    /// ([`Link::set_interruptible`](crate::Link::set_interruptible)); nothing
+    /// was lost, and the receive can be called again.
+    #[error("interrupted by a signal")]
+    Interrupted,
     /// The operating system refused an operation.
     #[error(transparent)]
     Io(io::Error),
@@ -97,10 +102,10 @@ impl From<std::convert::Infallible> for Error {
 
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
-        if e.kind() == io::ErrorKind::WouldBlock {
-            Error::WouldBlock
-        } else {
-            Error::Io(e)
+        match e.kind() {
+            io::ErrorKind::WouldBlock => Error::WouldBlock,
+            io::ErrorKind::Interrupted => Error::Interrupted,
+            _ => Error::Io(e),
         }
     }
 }
@@ -116,6 +121,7 @@ impl From<Error> for io::Error {
                 io::Error::new(io::ErrorKind::UnexpectedEof, e)
             }
             Error::WouldBlock => io::ErrorKind::WouldBlock.into(),
+            Error::Interrupted => io::ErrorKind::Interrupted.into(),
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }

@@ -27,6 +27,7 @@ mod error;
 mod link;
 mod listener;
 mod options;
+mod sender;
 mod stream;
 mod writer;
 
@@ -39,6 +40,7 @@ pub use error::{Error, Result};
 pub use link::Link;
 pub use listener::Listener;
 pub use options::{Options, DEFAULT_LINGER};
+pub use sender::Sender;
 
 #[cfg(feature = "tokio")]
 pub use async_link::{AsyncDatagramLink, AsyncLink, AsyncListener};

@@ -4,7 +4,6 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -13,7 +12,8 @@ use tether_proto::{Decoder, FrameCodec, Framing};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::stream::{wait_fd, Stream, KERNEL_TIMEOUT_MIN};
+use crate::sender::Sender;
+use crate::stream::{wait_fd, OnSignal, Stream, KERNEL_TIMEOUT_MIN};
 use crate::writer::Writer;
 
 /// One read asks the kernel for up to this much, so a single syscall can
@@ -27,6 +27,8 @@ const MIN_SPARE: usize = 4 * 1024;
 /// `send` writes header and payload in one `writev`; `recv` reads up to
 /// 64 KiB per syscall and hands out every whole frame it holds before
 /// reading again. No runtime, no thread, unless a linger is in use.
+/// [`Link::sender`] gives a handle that sends from another thread while
+/// this one waits in `recv`.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -40,11 +42,12 @@ const MIN_SPARE: usize = 4 * 1024;
 /// ```
 #[derive(Debug)]
 pub struct Link {
-    writer: Writer,
+    sender: Sender,
     decoder: FrameCodec,
     rbuf: BytesMut,
     eof: bool,
     nonblocking: bool,
+    on_signal: OnSignal,
     /// The `SO_RCVTIMEO` now set on the socket, to set it only on change.
     read_timeout: Option<Duration>,
 }
@@ -139,11 +142,12 @@ impl Link {
     pub(crate) fn from_stream(stream: Stream, options: &Options) -> Result<Link> {
         stream.set_nodelay(options.nodelay)?;
         Ok(Link {
-            writer: Writer::new(stream, options.codec(), options.linger),
+            sender: Sender::new(Writer::new(stream, options.codec(), options.linger)),
             decoder: options.codec(),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             eof: false,
             nonblocking: false,
+            on_signal: OnSignal::Restart,
             read_timeout: None,
         })
     }
@@ -168,18 +172,18 @@ impl Link {
     /// Sends one message. Written at once on an idle link, or gathered with
     /// the sends that follow within the linger (see [`Options::linger`]).
     pub fn send(&mut self, payload: &[u8]) -> Result<()> {
-        self.writer.send(payload)
+        self.sender.send(payload)
     }
 
     /// Gathers one message to be written by the next [`Link::flush`]; many
     /// small messages then cost one syscall.
     pub fn feed(&mut self, payload: &[u8]) -> Result<()> {
-        self.writer.feed_all([payload])
+        self.sender.feed(payload)
     }
 
     /// Writes everything gathered by [`Link::feed`] or the linger.
     pub fn flush(&mut self) -> Result<()> {
-        self.writer.flush()
+        self.sender.flush()
     }
 
     /// Sends many messages with as few syscalls as possible.
@@ -188,8 +192,26 @@ impl Link {
         I: IntoIterator<Item = B>,
         B: AsRef<[u8]>,
     {
-        self.writer.feed_all(messages)?;
-        self.writer.flush()
+        self.sender.send_all(messages)
+    }
+
+    /// A handle that sends on this link from another thread, while this
+    /// one waits in `recv`; see [`Sender`].
+    pub fn sender(&self) -> Sender {
+        self.sender.clone()
+    }
+
+    /// Whether a signal that interrupts a waiting receive makes it return
+    /// [`Error::Interrupted`] (`true`) or wait on (`false`, the default, as
+    /// Rust's std does). For hosts that handle signals themselves between
+    /// calls, such as the Python runtime: a blocking `recv` then costs one
+    /// read with no timer, and Ctrl-C still ends it at once.
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.on_signal = if interruptible {
+            OnSignal::Return
+        } else {
+            OnSignal::Restart
+        };
     }
 
     /// Receives one message, waiting as long as it takes (or returning
@@ -198,7 +220,7 @@ impl Link {
     /// [`Error::Closed`] when the peer closed between messages,
     /// [`Error::Truncated`] when it closed inside one.
     pub fn recv(&mut self) -> Result<Bytes> {
-        self.writer.before_receive()?;
+        self.sender.writer().before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(frame);
         }
@@ -213,7 +235,7 @@ impl Link {
 
     /// Receives one message if one arrives within `timeout`; `Ok(None)` if not.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
-        self.writer.before_receive()?;
+        self.sender.writer().before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(Some(frame));
         }
@@ -261,7 +283,7 @@ impl Link {
 
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         if self.read_timeout != timeout {
-            self.writer.stream().set_read_timeout(timeout)?;
+            self.sender.stream().set_read_timeout(timeout)?;
             self.read_timeout = timeout;
         }
         Ok(())
@@ -306,7 +328,7 @@ impl Link {
 
     /// Receives one message if a whole one is already here; never waits.
     pub fn try_recv(&mut self) -> Result<Option<Bytes>> {
-        self.writer.before_receive()?;
+        self.sender.writer().before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(Some(frame));
         }
@@ -336,7 +358,10 @@ impl Link {
         if self.rbuf.capacity() - self.rbuf.len() < MIN_SPARE {
             self.rbuf.reserve(READ_CHUNK);
         }
-        let n = self.writer.stream().recv_into(&mut self.rbuf, dont_wait)?;
+        let n = self
+            .sender
+            .stream()
+            .recv_into(&mut self.rbuf, dont_wait, self.on_signal)?;
         if n == 0 {
             self.eof = true;
         }
@@ -348,29 +373,29 @@ impl Link {
     /// complete: a full socket buffer is waited on rather than leaving half a
     /// frame.
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<()> {
-        self.writer.stream().set_nonblocking(nonblocking)?;
+        self.sender.stream().set_nonblocking(nonblocking)?;
         self.nonblocking = nonblocking;
         Ok(())
     }
 
     /// Turns Nagle's algorithm off (`true`, the default) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) -> Result<()> {
-        Ok(self.writer.stream().set_nodelay(nodelay)?)
+        self.sender.set_nodelay(nodelay)
     }
 
     /// Whether Nagle's algorithm is off (always true for Unix sockets).
     pub fn nodelay(&self) -> Result<bool> {
-        Ok(self.writer.stream().nodelay()?)
+        self.sender.nodelay()
     }
 
     /// Sets the linger window; zero writes every send at once.
     pub fn set_linger(&mut self, linger: Duration) -> Result<()> {
-        self.writer.set_linger(linger)
+        self.sender.set_linger(linger)
     }
 
     /// The linger window.
     pub fn linger(&self) -> Duration {
-        self.writer.linger()
+        self.sender.linger()
     }
 
     /// The framing this link speaks.
@@ -386,33 +411,20 @@ impl Link {
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> Result<Endpoint> {
-        Ok(match self.writer.stream() {
-            Stream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
-            Stream::Unix(s) => unix_endpoint(s.peer_addr()?.as_pathname()),
-        })
+        self.sender.peer_addr()
     }
 
     /// The address of this end.
     pub fn local_addr(&self) -> Result<Endpoint> {
-        Ok(match self.writer.stream() {
-            Stream::Tcp(s) => Endpoint::tcp(s.local_addr()?),
-            Stream::Unix(s) => unix_endpoint(s.local_addr()?.as_pathname()),
-        })
+        self.sender.local_addr()
     }
 
     /// Writes what is gathered, then shuts down reading, writing or both.
     /// After `Shutdown::Write` the peer sees a clean close and can still
     /// answer.
     pub fn shutdown(&mut self, how: Shutdown) -> Result<()> {
-        if how != Shutdown::Read {
-            self.writer.flush()?;
-        }
-        Ok(self.writer.stream().shutdown(how)?)
+        self.sender.shutdown(how)
     }
-}
-
-fn unix_endpoint(path: Option<&Path>) -> Endpoint {
-    Endpoint::Unix(path.map(Path::to_path_buf).unwrap_or_default())
 }
 
 fn connect_tcp(addrs: &[SocketAddr], timeout: Option<Duration>) -> io::Result<TcpStream> {
@@ -432,13 +444,13 @@ fn connect_tcp(addrs: &[SocketAddr], timeout: Option<Duration>) -> io::Result<Tc
 
 impl AsRawFd for Link {
     fn as_raw_fd(&self) -> RawFd {
-        self.writer.stream().as_raw_fd()
+        self.sender.stream().as_raw_fd()
     }
 }
 
 impl AsFd for Link {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.writer.stream().as_fd()
+        self.sender.stream().as_fd()
     }
 }
 

@@ -15,6 +15,15 @@ use socket2::SockRef;
 /// scheduler ticks (1 to 4 ms), too coarse for shorter ones, which `poll`.
 pub(crate) const KERNEL_TIMEOUT_MIN: Duration = Duration::from_millis(50);
 
+/// What a blocking receive does when a signal interrupts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnSignal {
+    /// Wait on, as Rust's std does.
+    Restart,
+    /// Return `ErrorKind::Interrupted`, so the caller can run its handlers.
+    Return,
+}
+
 /// A connected stream socket.
 #[derive(Debug)]
 pub(crate) enum Stream {
@@ -32,8 +41,14 @@ impl Stream {
 
     /// Reads what the socket holds into the spare capacity of `buf`, without
     /// zeroing it first. `dont_wait` makes this one read non-blocking whatever
-    /// the socket's mode. Returns 0 at end of stream.
-    pub(crate) fn recv_into(&self, buf: &mut BytesMut, dont_wait: bool) -> io::Result<usize> {
+    /// the socket's mode. A read that a signal interrupts is restarted,
+    /// unless `on_signal` is [`OnSignal::Return`]. Returns 0 at end of stream.
+    pub(crate) fn recv_into(
+        &self,
+        buf: &mut BytesMut,
+        dont_wait: bool,
+        on_signal: OnSignal,
+    ) -> io::Result<usize> {
         let flags = if dont_wait { libc::MSG_DONTWAIT } else { 0 };
         loop {
             let spare = buf.spare_capacity_mut();
@@ -44,7 +59,11 @@ impl Stream {
                     unsafe { buf.set_len(buf.len() + n) };
                     return Ok(n);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if e.kind() == io::ErrorKind::Interrupted && on_signal == OnSignal::Restart =>
+                {
+                    continue
+                }
                 Err(e) => return Err(e),
             }
         }

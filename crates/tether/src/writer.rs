@@ -55,15 +55,16 @@ struct WriteState {
     error: Option<io::Error>,
     linger: Duration,
     closing: bool,
-    flusher_started: bool,
+    /// The flusher thread, started the first time a send is gathered.
+    flusher: Option<JoinHandle<()>>,
 }
 
-/// The write half of a link.
+/// The write half of a link. Every method takes `&self` and locks what it
+/// touches, so a [`crate::Sender`] on another thread can share it.
 #[derive(Debug)]
 pub(crate) struct Writer {
     pub(crate) shared: Arc<Shared>,
     encoder: FrameCodec,
-    flusher: Option<JoinHandle<()>>,
 }
 
 // A panic while a lock is held cannot leave the state worse than losing the
@@ -157,7 +158,7 @@ impl Writer {
                     error: None,
                     linger,
                     closing: false,
-                    flusher_started: false,
+                    flusher: None,
                 }),
                 socket: Mutex::new(()),
                 wake: Condvar::new(),
@@ -165,7 +166,6 @@ impl Writer {
                 received_since_write: AtomicBool::new(true),
             }),
             encoder,
-            flusher: None,
         }
     }
 
@@ -173,11 +173,15 @@ impl Writer {
         &self.shared.stream
     }
 
+    pub(crate) fn framing(&self) -> tether_proto::Framing {
+        self.encoder.framing()
+    }
+
     pub(crate) fn linger(&self) -> Duration {
         lock(&self.shared.state).linger
     }
 
-    pub(crate) fn set_linger(&mut self, linger: Duration) -> Result<()> {
+    pub(crate) fn set_linger(&self, linger: Duration) -> Result<()> {
         let mut st = lock(&self.shared.state);
         st.linger = linger;
         if linger.is_zero() {
@@ -187,7 +191,7 @@ impl Writer {
     }
 
     /// Sends one message, at once or within the linger.
-    pub(crate) fn send(&mut self, payload: &[u8]) -> Result<()> {
+    pub(crate) fn send(&self, payload: &[u8]) -> Result<()> {
         let env = self.encoder.envelope(payload)?;
         let shared = &self.shared;
         let mut st = lock(&shared.state);
@@ -208,7 +212,7 @@ impl Writer {
                 // The flusher is armed already; no clock needed.
                 return Ok(());
             }
-            return arm_flusher(shared, &mut self.flusher, st, Instant::now());
+            return arm_flusher(shared, st, Instant::now());
         }
         if st.linger.is_zero() {
             return shared.write_frame(&env, payload).map_err(Error::from);
@@ -224,12 +228,12 @@ impl Writer {
             return shared.write_frame(&env, payload).map_err(Error::from);
         }
         append(&mut st.buf, &env, payload);
-        arm_flusher(shared, &mut self.flusher, st, now)
+        arm_flusher(shared, st, now)
     }
 
     /// Gathers messages without writing them (until the buffer fills);
     /// [`Writer::flush`] writes what was gathered. Takes the lock once.
-    pub(crate) fn feed_all<I, B>(&mut self, messages: I) -> Result<()>
+    pub(crate) fn feed_all<I, B>(&self, messages: I) -> Result<()>
     where
         I: IntoIterator<Item = B>,
         B: AsRef<[u8]>,
@@ -259,7 +263,7 @@ impl Writer {
     }
 
     /// Writes whatever is gathered.
-    pub(crate) fn flush(&mut self) -> Result<()> {
+    pub(crate) fn flush(&self) -> Result<()> {
         let mut st = lock(&self.shared.state);
         if let Some(e) = st.error.take() {
             return Err(e.into());
@@ -269,7 +273,7 @@ impl Writer {
 
     /// Called before a receive: writes what is gathered (so a request never
     /// waits out the linger) and marks the next send as a reply.
-    pub(crate) fn before_receive(&mut self) -> Result<()> {
+    pub(crate) fn before_receive(&self) -> Result<()> {
         if self.shared.pending.load(Ordering::Relaxed) {
             self.flush()?;
         }
@@ -284,25 +288,41 @@ impl Writer {
 /// starting its thread the first time.
 fn arm_flusher(
     shared: &Arc<Shared>,
-    flusher: &mut Option<JoinHandle<()>>,
     mut st: MutexGuard<'_, WriteState>,
     now: Instant,
 ) -> Result<()> {
     st.oldest = Some(now);
     shared.pending.store(true, Ordering::Relaxed);
-    if st.flusher_started {
+    if st.flusher.is_some() {
         drop(st);
         shared.wake.notify_one();
         return Ok(());
     }
-    st.flusher_started = true;
-    drop(st);
+    // Started with the state locked: the thread's first act is to take the
+    // lock, so it sees `oldest` as set here.
     let for_thread = Arc::clone(shared);
-    let handle = std::thread::Builder::new()
-        .name("tether-linger".into())
-        .spawn(move || run_flusher(&for_thread))?;
-    *flusher = Some(handle);
+    st.flusher = Some(spawn_without_signals(move || run_flusher(&for_thread))?);
     Ok(())
+}
+
+/// Starts the flusher thread with every signal blocked, so a signal meant
+/// for the host program (Ctrl-C in Python, say) reaches one of its own
+/// threads and interrupts what that thread waits for, never this one.
+fn spawn_without_signals(run: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+    // SAFETY: sigset_t is plain data; sigfillset and pthread_sigmask only
+    // write the sets passed to them. A new thread inherits the mask of the
+    // thread that creates it, so the mask is set around the spawn.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let spawned = std::thread::Builder::new()
+            .name("tether-linger".into())
+            .spawn(run);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        spawned
+    }
 }
 
 /// Writes gathered messages once the oldest has waited a linger.
@@ -347,15 +367,16 @@ fn run_flusher(shared: &Shared) {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        {
+        let flusher = {
             let mut st = lock(&self.shared.state);
             // Best effort: a message the caller sent should not vanish
             // because the link was dropped inside the linger.
             let _ = self.shared.write_gathered(&mut st);
             st.closing = true;
-        }
+            st.flusher.take()
+        };
         self.shared.wake.notify_one();
-        if let Some(handle) = self.flusher.take() {
+        if let Some(handle) = flusher {
             let _ = handle.join();
         }
     }
