@@ -23,30 +23,52 @@ use crate::wait::{sliced, SLICE};
 /// receive until the peer closes.
 #[pyclass(module = "tether._tether", frozen)]
 pub struct Link {
-    /// `None` once closed.
-    inner: Mutex<Option<tether::Link>>,
+    /// The receiving side, held for the whole of a `recv`; `None` once
+    /// closed.
+    reader: Mutex<Option<tether::Link>>,
+    /// The sending side, under its own lock, so a thread waiting in `recv`
+    /// never holds up a `send` from another; `None` once closed.
+    sender: Mutex<Option<tether::Sender>>,
+}
+
+// A panic inside the library while a lock was held leaves nothing half-done
+// that a later call could trip on: carry on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Link {
-    pub(crate) fn new(link: tether::Link) -> Self {
+    pub(crate) fn new(mut link: tether::Link) -> Self {
+        // A receive that waits for ever is then one plain read (no timer),
+        // and a signal ends it at once so its Python handler can run.
+        link.set_interruptible(true);
         Self {
-            inner: Mutex::new(Some(link)),
+            sender: Mutex::new(Some(link.sender())),
+            reader: Mutex::new(Some(link)),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<tether::Link>> {
-        // A panic inside the library while the lock was held leaves nothing
-        // half-done that a later call could trip on: carry on.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Runs `f` on the open link (with whatever GIL state the caller has).
+    /// Runs `f` on the receiving side (with whatever GIL state the caller
+    /// has). A wait that `close()` cut short reports the link as closed.
     fn with<T>(&self, f: impl FnOnce(&mut tether::Link) -> tether::Result<T>) -> Result<T, Fault> {
-        let mut link = self.lock();
-        Ok(f(link.as_mut().ok_or(Fault::UseAfterClose)?)?)
+        let mut link = lock(&self.reader);
+        match f(link.as_mut().ok_or(Fault::UseAfterClose)?) {
+            Ok(got) => Ok(got),
+            Err(_) if lock(&self.sender).is_none() => Err(Fault::UseAfterClose),
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Runs `f` on the open link with the GIL released.
+    /// Runs `f` on the sending side.
+    fn with_sender<T>(
+        &self,
+        f: impl FnOnce(&tether::Sender) -> tether::Result<T>,
+    ) -> Result<T, Fault> {
+        let sender = lock(&self.sender);
+        Ok(f(sender.as_ref().ok_or(Fault::UseAfterClose)?)?)
+    }
+
+    /// Runs `f` on the receiving side with the GIL released.
     fn detached<T: Send>(
         &self,
         py: Python<'_>,
@@ -55,17 +77,56 @@ impl Link {
         py.detach(|| self.with(f)).map_err(|e| e.into_py(py))
     }
 
+    /// Runs `f` on the sending side with the GIL released.
+    fn sending<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&tether::Sender) -> tether::Result<T> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| self.with_sender(f)).map_err(|e| e.into_py(py))
+    }
+
+    /// Runs the blocking `f` on the receiving side with the GIL released
+    /// until it returns; a signal that cuts it short runs the Python
+    /// handlers (which may raise, as Ctrl-C does), then `f` goes on (PEP
+    /// 475).
+    fn until_done<T: Send>(
+        &self,
+        py: Python<'_>,
+        mut f: impl FnMut(&mut tether::Link) -> tether::Result<T> + Send,
+    ) -> Result<T, PyErr> {
+        loop {
+            match py.detach(|| self.with(&mut f)) {
+                Err(Fault::Tether(Error::Interrupted)) => py.check_signals()?,
+                other => return other.map_err(|e| e.into_py(py)),
+            }
+        }
+    }
+
+    /// One message, waiting for ever when `timeout` is `None`; `Ok(None)`
+    /// when the timeout passed.
+    fn receive(
+        &self,
+        py: Python<'_>,
+        timeout: Option<Duration>,
+    ) -> PyResult<Option<tether::Bytes>> {
+        match timeout {
+            None => self.until_done(py, |link| link.recv()).map(Some),
+            // In slices, each one blocking read with SO_RCVTIMEO, so the
+            // deadline holds whatever the signals do.
+            Some(t) => sliced(py, Some(t), |slice| {
+                self.with(|link| link.recv_timeout(slice))
+            }),
+        }
+    }
+
     /// The next message, `None` at a clean close of the peer (`for` loops).
     fn next_message(&self, py: Python<'_>) -> PyResult<Option<tether::Bytes>> {
-        let got = sliced(py, None, |slice| {
-            match self.with(|link| link.recv_timeout(slice)) {
-                Ok(Some(msg)) => Ok(Some(Some(msg))),
-                Ok(None) => Ok(None),
-                Err(Fault::Tether(Error::Closed)) => Ok(Some(None)),
-                Err(e) => Err(e),
-            }
-        })?;
-        Ok(got.flatten())
+        self.until_done(py, |link| match link.recv() {
+            Ok(msg) => Ok(Some(msg)),
+            Err(Error::Closed) => Ok(None),
+            Err(e) => Err(e),
+        })
     }
 }
 
@@ -151,7 +212,7 @@ impl Link {
     fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<()> {
         let bytes = as_bytes(message)?;
         let payload = bytes.as_bytes();
-        self.detached(py, |link| link.send(payload))
+        self.sending(py, |sender| sender.send(payload))
     }
 
     /// Sends every message of an iterable (of `bytes`-like objects) with as
@@ -168,7 +229,7 @@ impl Link {
                 .collect::<PyResult<Vec<_>>>()?,
         };
         let payloads: Vec<&[u8]> = held.iter().map(|b| b.as_bytes()).collect();
-        self.detached(py, |link| link.send_all(payloads.iter().copied()))
+        self.sending(py, |sender| sender.send_all(payloads.iter().copied()))
     }
 
     /// Receives one message as `bytes`.
@@ -176,7 +237,8 @@ impl Link {
     /// Waits as long as it takes when `timeout` is `None`, else up to
     /// `timeout` seconds and returns `None` if no whole message came. Raises
     /// `ConnectionClosed` when the peer has closed; Ctrl-C raises
-    /// `KeyboardInterrupt` within about 60 ms (one 50 ms slice).
+    /// `KeyboardInterrupt` at once when there is no timeout, else within one
+    /// 50 ms slice.
     #[pyo3(signature = (timeout=None))]
     fn recv<'py>(
         &self,
@@ -184,9 +246,7 @@ impl Link {
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let timeout = opt_seconds("timeout", timeout)?;
-        let got = sliced(py, timeout, |slice| {
-            self.with(|link| link.recv_timeout(slice))
-        })?;
+        let got = self.receive(py, timeout)?;
         Ok(got.map(|msg| PyBytes::new(py, &msg)))
     }
 
@@ -208,18 +268,20 @@ impl Link {
         // The library waits for the first message and takes the rest from
         // what it has read already; a bad frame behind them stays there for
         // the next call to raise.
-        let batch = sliced(py, timeout, |slice| {
-            let mut batch = Vec::new();
-            let n = self.with(|link| link.recv_batch(&mut batch, max_count, Some(slice)))?;
-            Ok((n > 0).then_some(batch))
-        })?;
-        PyList::new(
-            py,
-            batch
-                .unwrap_or_default()
-                .iter()
-                .map(|m| PyBytes::new(py, m)),
-        )
+        let batch = match timeout {
+            None => {
+                let mut batch = Vec::new();
+                self.until_done(py, |link| link.recv_batch(&mut batch, max_count, None))?;
+                batch
+            }
+            Some(t) => sliced(py, Some(t), |slice| {
+                let mut batch = Vec::new();
+                let n = self.with(|link| link.recv_batch(&mut batch, max_count, Some(slice)))?;
+                Ok((n > 0).then_some(batch))
+            })?
+            .unwrap_or_default(),
+        };
+        PyList::new(py, batch.iter().map(|m| PyBytes::new(py, m)))
     }
 
     /// Receives one message if a whole one has arrived; never waits.
@@ -244,27 +306,35 @@ impl Link {
 
     /// Writes every gathered message now instead of within the linger.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        self.detached(py, |link| link.flush())
+        self.sending(py, |sender| sender.flush())
     }
 
     /// Writes what is gathered, tells the peer the link is closed and
-    /// releases the socket. Calling it again does nothing.
+    /// releases the socket. Calling it again does nothing. A thread waiting
+    /// in `recv` on this link wakes up with `ValueError`, as for any call
+    /// after `close()`.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let Some(mut link) = self.lock().take() else {
+        let Some(sender) = lock(&self.sender).take() else {
             return Ok(());
         };
-        py.detach(|| match link.shutdown(Shutdown::Both) {
-            // The peer went first: nothing left to tell it.
-            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
-            other => other,
-        })
-        .map_err(|e| to_py(py, e))
+        // Shutting down both ways also ends a `recv` waiting in another
+        // thread, which then lets go of the receiving side.
+        let shut = py.detach(|| {
+            let shut = match sender.shutdown(Shutdown::Both) {
+                // The peer went first: nothing left to tell it.
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
+                other => other,
+            };
+            drop(lock(&self.reader).take());
+            shut
+        });
+        shut.map_err(|e| to_py(py, e))
     }
 
     /// True once `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.lock().is_none()
+        lock(&self.sender).is_none()
     }
 
     /// The file descriptor, for `select`, `selectors` or an event loop.
@@ -273,14 +343,14 @@ impl Link {
     /// already read: after a wake-up, call `try_recv()` until it returns
     /// `None`.
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
-        self.with(|link| Ok(link.as_raw_fd()))
+        self.with_sender(|sender| Ok(sender.as_raw_fd()))
             .map_err(|e| e.into_py(py))
     }
 
     /// The endpoint of the other end, as `tcp://127.0.0.1:40123`.
     #[getter]
     fn peer_addr(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(|link| link.peer_addr())
+        self.with_sender(|sender| sender.peer_addr())
             .map(|ep| ep.to_string())
             .map_err(|e| e.into_py(py))
     }
@@ -288,7 +358,7 @@ impl Link {
     /// The endpoint of this end.
     #[getter]
     fn local_addr(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(|link| link.local_addr())
+        self.with_sender(|sender| sender.local_addr())
             .map(|ep| ep.to_string())
             .map_err(|e| e.into_py(py))
     }
@@ -296,7 +366,7 @@ impl Link {
     /// The framing this link speaks: `length`, `line`, `fixed:N` or `raw`.
     #[getter]
     fn framing(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(|link| Ok(link.framing().to_string()))
+        self.with_sender(|sender| Ok(sender.framing().to_string()))
             .map_err(|e| e.into_py(py))
     }
 
@@ -304,26 +374,27 @@ impl Link {
     /// once.
     #[getter]
     fn get_linger(&self, py: Python<'_>) -> PyResult<f64> {
-        self.with(|link| Ok(link.linger().as_secs_f64()))
+        self.with_sender(|sender| Ok(sender.linger().as_secs_f64()))
             .map_err(|e| e.into_py(py))
     }
 
     #[setter]
     fn set_linger(&self, py: Python<'_>, linger: f64) -> PyResult<()> {
         let linger: Duration = seconds("linger", linger)?;
-        self.detached(py, |link| link.set_linger(linger))
+        self.sending(py, |sender| sender.set_linger(linger))
     }
 
     /// Whether Nagle's algorithm is off (`TCP_NODELAY`; always true on Unix
     /// sockets).
     #[getter]
     fn get_nodelay(&self, py: Python<'_>) -> PyResult<bool> {
-        self.with(|link| link.nodelay()).map_err(|e| e.into_py(py))
+        self.with_sender(|sender| sender.nodelay())
+            .map_err(|e| e.into_py(py))
     }
 
     #[setter]
     fn set_nodelay(&self, py: Python<'_>, nodelay: bool) -> PyResult<()> {
-        self.with(|link| link.set_nodelay(nodelay))
+        self.with_sender(|sender| sender.set_nodelay(nodelay))
             .map_err(|e| e.into_py(py))
     }
 
@@ -351,7 +422,7 @@ impl Link {
     }
 
     fn __repr__(&self) -> String {
-        match self.lock().as_ref() {
+        match lock(&self.sender).as_ref() {
             None => "<tether.Link closed>".to_owned(),
             Some(link) => {
                 let show = |ep: tether::Result<Endpoint>| {

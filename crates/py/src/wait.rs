@@ -5,7 +5,6 @@
 //! GIL is taken back and pending signals are handled, so `KeyboardInterrupt`
 //! arrives within about one slice.
 
-use std::io;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -17,8 +16,10 @@ use crate::errors::Fault;
 /// No shorter than the library's `KERNEL_TIMEOUT_MIN` (50 ms): from there
 /// up `Link::recv_timeout` is one blocking read with `SO_RCVTIMEO` instead
 /// of `poll` + read, so a message costs one syscall. A signal interrupts
-/// that read; the library restarts it, so `KeyboardInterrupt` comes within
-/// about one slice. Only the last slice of a finite timeout is shorter.
+/// that read (links are made interruptible), so `KeyboardInterrupt` comes
+/// at once; other waits see it within one slice. Only the last slice of a
+/// finite timeout is shorter. A receive with no timeout is not sliced: it
+/// is one plain read, which a signal ends (see `Link::until_done`).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 /// Calls `step(slice)` with the GIL released until it returns `Some`, the
@@ -44,7 +45,7 @@ where
             Ok(None) => {}
             // PEP 475: a wait a signal cut short runs the handlers (below),
             // then goes on; the signal is Python's, never the caller's error.
-            Err(Fault::Tether(tether::Error::Io(e))) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(Fault::Tether(tether::Error::Interrupted)) => {}
             Err(fault) => return Err(fault.into_py(py)),
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {

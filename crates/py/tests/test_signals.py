@@ -25,6 +25,22 @@ except KeyboardInterrupt:
     sys.exit(3)
 """
 
+# Sends that follow closely are gathered, which starts the library's linger
+# thread: the signal must still reach the thread waiting in recv().
+BLOCKED_IN_RECV_WITH_LINGER_THREAD = """
+import sys, time, tether
+a, b = tether.pair()
+for _ in range(100):
+    b.send(b"x")
+b.flush()
+print("ready", flush=True)
+try:
+    b.recv()
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", time.monotonic(), flush=True)
+    sys.exit(3)
+"""
+
 BLOCKED_IN_ACCEPT_LOOP = """
 import sys, time, tether
 with tether.listen("tcp://127.0.0.1:0") as server:
@@ -77,12 +93,13 @@ except KeyboardInterrupt:
     "code",
     [
         BLOCKED_IN_RECV,
+        BLOCKED_IN_RECV_WITH_LINGER_THREAD,
         BLOCKED_IN_ACCEPT_LOOP,
         BLOCKED_IN_ITERATION,
         BLOCKED_IN_DATAGRAM_RECV,
         BLOCKED_IN_CONNECT_RETRY,
     ],
-    ids=["recv", "accept-loop", "iteration", "datagram-recv", "connect-retry"],
+    ids=["recv", "recv-with-linger-thread", "accept-loop", "iteration", "datagram-recv", "connect-retry"],
 )
 def test_sigint_raises_keyboard_interrupt(code: str) -> None:
     child = python_child(code)
@@ -140,6 +157,46 @@ def test_other_thread_sends_while_one_waits_in_recv() -> None:
         a.send(b"wake up")
         t.join(10)
         assert done == [b"wake up"]
+
+
+def test_send_goes_out_while_another_thread_waits_without_timeout() -> None:
+    # A recv() with no timeout holds only the receiving side: the other
+    # thread's send must not wait for it.
+    a, b = tether.pair()
+    with a, b:
+        got: "list[bytes | None]" = []
+        t = threading.Thread(target=lambda: got.append(a.recv()), daemon=True)
+        t.start()
+        time.sleep(0.05)
+        sent_at = time.monotonic()
+        a.send(b"from the other thread")
+        assert b.recv(timeout=10) == b"from the other thread"
+        # A send that queued behind the waiting recv would never get here.
+        assert time.monotonic() - sent_at < 5.0
+        b.send(b"reply")
+        t.join(10)
+        assert got == [b"reply"]
+
+
+def test_close_from_another_thread_ends_a_recv_without_timeout() -> None:
+    a, b = tether.pair()
+    errors: "list[BaseException]" = []
+
+    def wait() -> None:
+        try:
+            a.recv()
+        except BaseException as e:  # noqa: BLE001 - the test inspects it
+            errors.append(e)
+
+    t = threading.Thread(target=wait, daemon=True)
+    t.start()
+    time.sleep(0.05)
+    a.close()
+    t.join(10)
+    assert not t.is_alive(), "recv() went on waiting after close()"
+    assert len(errors) == 1 and isinstance(errors[0], ValueError), errors
+    assert "closed link" in str(errors[0])
+    b.close()
 
 
 def test_full_duplex_on_one_link_from_two_threads(server: tether.Listener) -> None:

@@ -19,7 +19,8 @@ one whole message::
                 ...
 
 The work is done by the Rust library ``tether``; blocking calls release the
-GIL and answer Ctrl-C within about 60 ms (one 50 ms slice).
+GIL and answer Ctrl-C at once (a ``recv`` with no timeout) or within one
+50 ms slice (other waits).
 """
 
 from tether._errors import (
