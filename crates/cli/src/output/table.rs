@@ -52,7 +52,10 @@ fn grid(out: &mut String, headers: &[&str], align: &[Align], rows: &[Vec<String>
 
 /// Three significant digits, e.g. `14.6`, `356`, `1.02`.
 fn sig3(x: f64) -> String {
-    if x >= 100.0 {
+    // A bare zero: an axis that starts at "0.00" reads as a measurement.
+    if x == 0.0 {
+        "0".to_owned()
+    } else if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 10.0 {
         format!("{x:.1}")
@@ -660,6 +663,7 @@ mod tests {
         assert_eq!(fmt_ns(3_268_607.0), "3.27 ms");
         assert_eq!(fmt_count(8_424_667.0), "8.42 M");
         assert_eq!(fmt_count(356_304.0), "356 k");
+        assert_eq!(fmt_count(0.0), "0");
         assert_eq!(fmt_bytes_per_s(3.21e9), "3.21 GB/s");
         assert_eq!(times(400.0, 1.0), "400x");
         assert_eq!(times(1.0, 4.0), "1/4.00");
