@@ -218,7 +218,9 @@ impl Link {
     /// [`Error::WouldBlock`] in non-blocking mode).
     ///
     /// [`Error::Closed`] when the peer closed between messages,
-    /// [`Error::Truncated`] when it closed inside one.
+    /// [`Error::Truncated`] when it closed inside one, [`Error::Interrupted`]
+    /// when a signal came and the link is
+    /// [interruptible](Link::set_interruptible).
     pub fn recv(&mut self) -> Result<Bytes> {
         self.sender.writer().before_receive()?;
         if let Some(frame) = self.next_buffered()? {
