@@ -12,7 +12,7 @@ use futures_sink::Sink;
 use tether_proto::FrameCodec;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
-use tokio_util::codec::Framed;
+use tokio_util::codec::{Decoder, Framed};
 
 use crate::datagram::max_udp_payload;
 use crate::endpoint::Endpoint;
@@ -202,6 +202,72 @@ impl AsyncLink {
             Ok(res) => res.map(Some),
             Err(_elapsed) => Ok(None),
         }
+    }
+
+    /// Receives one message if a whole one is already here; never waits.
+    /// Reads the socket at most once, without blocking; `Ok(None)` when no
+    /// whole message is ready, [`Error::Closed`] at a clean close (as
+    /// [`crate::Link::try_recv`]).
+    pub async fn try_recv(&mut self) -> Result<Option<Bytes>> {
+        std::future::poll_fn(|cx| match Pin::new(&mut self.framed).poll_next(cx) {
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Ok(Some(frame))),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e.into())),
+            Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
+            // The waker stays registered with the reactor; a later `recv`
+            // replaces it, so nothing is lost by not waiting here.
+            Poll::Pending => Poll::Ready(Ok(None)),
+        })
+        .await
+    }
+
+    /// Receives a batch: waits up to `timeout` (`None`: for ever) for one
+    /// message, then appends it and every other whole message already read
+    /// to `out`, up to `max` in all, with no further read. Returns how many
+    /// were appended (0 when the timeout passed), as
+    /// [`crate::Link::recv_batch`]. Cancel-safe: once the first message is
+    /// taken nothing else awaits, so a `select!` that drops this future
+    /// loses no message.
+    pub async fn recv_batch(
+        &mut self,
+        out: &mut Vec<Bytes>,
+        max: usize,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = match timeout {
+            None => self.recv().await?,
+            Some(t) => match self.recv_timeout(t).await? {
+                Some(frame) => frame,
+                None => return Ok(0),
+            },
+        };
+        out.push(first);
+        let mut n = 1;
+        while n < max {
+            // Straight from the read buffer: `Framed` decodes from the same
+            // buffer next time, so nothing is skipped. A bad frame stays
+            // there and the next call reports it, after this batch.
+            match self.decode_buffered() {
+                Some(frame) => {
+                    out.push(frame);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+
+    /// A whole frame from what `Framed` has read, without reading more.
+    fn decode_buffered(&mut self) -> Option<Bytes> {
+        // The buffer is moved out and back (no copy) because the codec and
+        // the buffer are both borrowed through `framed`.
+        let mut buf = std::mem::take(self.framed.read_buffer_mut());
+        let frame = self.framed.codec_mut().decode(&mut buf);
+        *self.framed.read_buffer_mut() = buf;
+        frame.ok().flatten()
     }
 
     /// The address of the other end.
