@@ -1,0 +1,110 @@
+"""Runs tshark with the tether dissector and reads back, field by field,
+every message it decoded (`tshark -T fields -e ...`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+
+LUA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tether.lua")
+AGG = "\x1e"  # between occurrences of a field; no test payload holds it
+FIELDS = [
+    "frame.number", "tcp.stream", "udp.stream", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
+    "tether.index", "tether.len", "tether.payload", "tether.text", "tether.bench.type",
+    "tether.record", "tether.record.field", "tether.count", "_ws.malformed",
+    "_ws.expert.severity", "_ws.expert.message",
+]
+PI_WARN = 0x00600000  # expert severities at or above this are problems
+
+
+@dataclass
+class Message:
+    """One message as the dissector showed it."""
+
+    frame: int
+    stream: str  # "tcp 3", "udp 0"
+    sport: int
+    dport: int
+    index: int
+    payload: bytes
+    length: int
+
+
+@dataclass
+class Decoded:
+    """Everything one tshark run decoded."""
+
+    messages: list[Message] = field(default_factory=list)
+    texts: dict[int, list[str]] = field(default_factory=dict)  # frame -> tether.text values
+    bench_types: dict[int, list[str]] = field(default_factory=dict)
+    records: dict[int, list[str]] = field(default_factory=dict)
+    record_fields: dict[int, list[str]] = field(default_factory=dict)
+    counts: dict[int, list[int]] = field(default_factory=dict)  # frame -> messages per segment item
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (frame, malformed mark, warning, error)
+    frame_ports: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def to_port(self, port: int) -> list[Message]:
+        """The messages sent to port, in capture order."""
+        return [m for m in self.messages if m.dport == port]
+
+    def problems_at(self, port: int) -> list[str]:
+        """Problems in frames from or to port."""
+        return [msg for frame, msg in self.problems if port in self.frame_ports.get(frame, ())]
+
+
+def _split(value: str) -> list[str]:
+    return value.split(AGG) if value else []
+
+
+def run_tshark(pcap: str, options: list[str], display_filter: str | None = None) -> str:
+    """tshark's field output for pcap, with the dissector and options."""
+    cmd = ["tshark", "-n", "-r", pcap, "-X", f"lua_script:{LUA}", *options, "-T", "fields",
+           "-E", f"aggregator={AGG}", "-E", "occurrence=a"]
+    if display_filter:
+        cmd += ["-Y", display_filter]
+    for name in FIELDS:
+        cmd += ["-e", name]
+    done = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    err = done.stderr.decode(errors="replace")
+    err = "\n".join(line for line in err.splitlines() if "dangerous" not in line)
+    if done.returncode != 0 or err.strip():
+        raise AssertionError(f"tshark failed ({done.returncode}): {err.strip()}")
+    return done.stdout.decode("utf-8", errors="strict")
+
+
+def decode(pcap: str, options: list[str], display_filter: str | None = None) -> Decoded:
+    """Every message tshark decoded in pcap, in capture order."""
+    out = Decoded()
+    # str.splitlines would also split at AGG, a record separator
+    for line in run_tshark(pcap, options, display_filter).split("\n"):
+        if not line:
+            continue
+        row = dict(zip(FIELDS, line.split("\t")))
+        frame = int(row["frame.number"])
+        stream = f"tcp {row['tcp.stream']}" if row["tcp.stream"] else f"udp {row['udp.stream']}"
+        sport = int(row["tcp.srcport"] or row["udp.srcport"] or 0)
+        dport = int(row["tcp.dstport"] or row["udp.dstport"] or 0)
+        out.frame_ports[frame] = (sport, dport)
+        indexes = [int(v) for v in _split(row["tether.index"])]
+        lengths = [int(v) for v in _split(row["tether.len"])]
+        payloads = _split(row["tether.payload"])  # an empty message has none
+        if len(indexes) != len(lengths) or len(payloads) != sum(1 for n in lengths if n):
+            out.problems.append((frame, f"{len(indexes)} numbers, {len(lengths)} lengths, {len(payloads)} payloads"))
+            continue
+        hexes = iter(payloads)
+        for index, length in zip(indexes, lengths):
+            payload = bytes.fromhex(next(hexes)) if length else b""
+            out.messages.append(Message(frame, stream, sport, dport, index, payload, length))
+        for key, target in (("tether.text", out.texts), ("tether.bench.type", out.bench_types),
+                            ("tether.record", out.records), ("tether.record.field", out.record_fields)):
+            if row[key]:
+                target[frame] = _split(row[key])
+        if row["tether.count"]:
+            out.counts[frame] = [int(v) for v in _split(row["tether.count"])]
+        if row["_ws.malformed"]:
+            out.problems.append((frame, "malformed"))
+        for sev, msg in zip(_split(row["_ws.expert.severity"]), _split(row["_ws.expert.message"])):
+            if int(sev, 0) >= PI_WARN and not msg.startswith("TCP "):  # TCP's own, e.g. window full
+                out.problems.append((frame, msg))
+    return out

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Tests of contrib/wireshark/tether.lua with tshark.
+
+1. A hand-built capture (pcap bytes written by pcapgen.py): every message
+   cut at every byte offset of its length header decodes the same; line
+   framing, UDP, a length over the maximum, the heuristic, Decode As and the
+   struct-format preference (against Python's struct).
+2. Real traffic: as root, dumpcap captures on lo, filtered on this run's
+   own ports, while tether listen/send/bench run (live.py). Without root the
+   test says so and decodes the captures kept in testdata/pcap/ instead
+   (written by `--record`, from the same scenarios).
+
+Usage: test_tether_lua.py [--tether target/debug/tether] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import struct
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import handbuilt  # noqa: E402
+import live  # noqa: E402
+from decode import Decoded, Message, decode  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+KEPT = os.path.join(ROOT, "testdata", "pcap")
+
+
+def is_text(b: bytes) -> bool:
+    """The dissector's (and tether listen's) rule for showing text."""
+    try:
+        s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c in "\t\n\r" or not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F) for c in s)
+
+
+def shown_text(b: bytes) -> str:
+    """A text payload as tshark's field output escapes it."""
+    return b.decode().replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class Checks:
+    """Collects failures, so one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.passed = 0
+
+    def equal(self, name: str, got: object, want: object) -> None:
+        if got == want:
+            self.passed += 1
+        else:
+            self.failures.append(f"{name}:\n    got  {str(got)[:600]}\n    want {str(want)[:600]}")
+
+    def messages(self, name: str, d: Decoded, got: list[Message], want: list[bytes]) -> None:
+        """Every message in order, with its length and content, numbered
+        1, 2, ... in each connection, text shown where it is text."""
+        self.equal(f"{name}: lengths", [m.length for m in got], [len(w) for w in want])
+        self.equal(f"{name}: payloads", [m.payload for m in got], want)
+        numbers: dict[str, list[int]] = {}
+        for m in got:
+            numbers.setdefault(m.stream, []).append(m.index)
+        self.equal(f"{name}: numbered in each connection",
+                   list(numbers.values()), [list(range(1, len(v) + 1)) for v in numbers.values()])
+        frames: dict[int, list[bytes]] = {}
+        for m in got:
+            frames.setdefault(m.frame, []).append(m.payload)
+        texts = {f: [shown_text(p) for p in ps if p and is_text(p)] for f, ps in frames.items()}
+        self.equal(f"{name}: text fields", {f: d.texts.get(f, []) for f in frames}, texts)
+
+
+def decode_all(jobs: list[tuple[str, list[str], str | None]]) -> list[Decoded]:
+    """Several tshark runs at once: each spends most of its second starting up."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda job: decode(*job), jobs))
+
+
+def check_handbuilt(c: Checks, tmp: str) -> None:
+    pcap = os.path.join(tmp, "handbuilt.pcap")
+    streams = handbuilt.write(pcap)
+    ports = ["-o", f"tether.line_ports:{handbuilt.LINE_PORT}",
+             "-o", f"tether.tcp_ports:{handbuilt.LENGTH_PORT},{handbuilt.TOO_LARGE_PORT}"]
+    max8 = [s for s in streams if s.name.startswith("max 8")][0]
+    heur = [s for s in streams if s.dport == handbuilt.HEURISTIC_PORT][0]
+    as_port = handbuilt.DECODE_AS_PORT
+    jobs: list[tuple[str, list[str], str | None]] = [
+        (pcap, ports, None),
+        (pcap, ["-o", f"tether.tcp_ports:{max8.dport}", "-o", "tether.max_frame_len:8"], f"tcp.srcport == {max8.sport}"),
+        (pcap, ["-o", "tether.heuristic:TRUE"], f"tcp.port == {heur.dport}"),
+        (pcap, ["-d", f"tcp.port=={as_port},tether"], f"tcp.port == {as_port}"),
+    ]
+    for fmt, _ in handbuilt.RECORDS:
+        jobs.append((pcap, ["-d", f"tcp.port=={handbuilt.RECORD_PORT},tether", "-o", f"tether.struct_format:{fmt}"],
+                     f"tcp.port == {handbuilt.RECORD_PORT}"))
+    d, d8, dh, das, *drec = decode_all(jobs)
+    for s in streams:
+        if s.dport in (handbuilt.LENGTH_PORT, handbuilt.LINE_PORT):
+            c.messages(s.name, d, [m for m in d.to_port(s.dport) if m.sport == s.sport], s.expected)
+            c.equal(f"{s.name}: problems", d.problems_at(s.sport), [])
+    udp = [m for m in handbuilt.MESSAGES if m]
+    c.messages("udp datagrams", d, d.to_port(handbuilt.UDP_PORT), udp)
+    big = [s for s in streams if s.name == "a length over the maximum"][0]
+    c.messages(big.name, d, d.to_port(handbuilt.TOO_LARGE_PORT), big.expected)
+    c.equal(f"{big.name}: flagged", d.problems_at(handbuilt.TOO_LARGE_PORT), [
+        "frame_too_large: length 4294967295 over the maximum 16777216",
+        "bytes after a protocol error: the receiver has closed and delivers none of them"])
+    for s in streams[-2:]:
+        c.messages(s.name, d, d.to_port(s.dport), s.expected)
+    c.equal("bench control: types", [t for f in sorted(d.bench_types) for t in d.bench_types[f]], ["hello", "ready"])
+    c.equal("unknown ports stay undecoded", d.to_port(handbuilt.HEURISTIC_PORT) + d.to_port(as_port), [])
+
+    c.messages(max8.name, d8, d8.to_port(max8.dport), max8.expected)
+    c.equal(f"{max8.name}: flagged", d8.problems_at(max8.dport), ["frame_too_large: length 9 over the maximum 8"])
+    c.messages("heuristic: bench hello", dh, dh.to_port(heur.dport), heur.expected)
+    c.equal("heuristic: bench types", sum(dh.bench_types.values(), []), ["hello", "settings"])
+    c.messages("Decode As", das, das.to_port(as_port), handbuilt.MESSAGES)
+    for (fmt, vals), dr in zip(handbuilt.RECORDS, drec):
+        want = repr(struct.unpack(fmt, struct.pack(fmt, *vals)))
+        c.equal(f"record {fmt!r}", sum(dr.records.values(), []), [want])
+        c.equal(f"record {fmt!r}: the other sizes flagged",
+                len([p for p in dr.problems if "the format needs" in p[1]]), len(handbuilt.RECORDS) - 1)
+
+
+def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:
+    scs = {sc.name: sc for sc in live.scenarios(tmp)}
+    rec = ports["records (struct format)"]
+    length = [p for n, p in ports.items() if n not in ("line framing", "udp datagrams", "bench", "records (struct format)")]
+    opts = ["-o", "tether.tcp_ports:" + ",".join(map(str, length)), "-o", f"tether.line_ports:{ports['line framing']}",
+            "-o", f"tether.udp_ports:{ports['udp datagrams']}", "-o", f"tether.bench_ports:{ports['bench']}",
+            "-d", f"tcp.port=={rec},tether"]
+    d = decode(pcap, opts)
+    for name, sc in scs.items():
+        got = d.to_port(ports[name])
+        c.messages(f"live: {name}", d, got, sc.expected)
+        if received is not None:
+            c.equal(f"live: {name}: as tether received it", [m.payload for m in got], received[name])
+        if name != "a length over the maximum":
+            c.equal(f"live: {name}: problems", d.problems_at(ports[name]), [])
+    c.equal("live: the length over the maximum is flagged",
+            [p for p in d.problems_at(ports["a length over the maximum"]) if "frame_too_large" in p],
+            ["frame_too_large: length 4294967295 over the maximum 16777216"])
+    big = d.to_port(ports["a 600,000-byte message"])
+    c.equal("live: the 600,000-byte message came in several segments",
+            len({f for f, p in d.frame_ports.items() if p[1] == ports["a 600,000-byte message"]}) > 3, True)
+    coalesced = [n for f, ns in d.counts.items() if d.frame_ports[f][1] == ports["500 small messages, coalesced"] for n in ns]
+    c.equal("live: small messages shared segments", max(coalesced, default=0) > 1, True)
+    check_bench(c, d, ports["bench"])
+    d = decode(pcap, opts + ["-o", f"tether.struct_format:{live.RECORD_FORMAT}"], f"tcp.port == {rec}")
+    want = [repr(struct.unpack(live.RECORD_FORMAT, struct.pack(live.RECORD_FORMAT, *v))) for v in live.RECORD_VALUES]
+    c.equal("live: records as Python's struct reads them", sum(d.records.values(), []), want)
+    del big
+
+
+def check_bench(c: Checks, d: Decoded, port: int) -> None:
+    """The control exchange of a bench --quick run, message by message."""
+    for side, msgs in (("client", d.to_port(port)), ("server", [m for m in d.messages if m.sport == port])):
+        types = []
+        for m in msgs:
+            obj = json.loads(m.payload)
+            types.append(obj["type"])
+        shown = [t for f in sorted({m.frame for m in msgs}) for t in d.bench_types.get(f, [])]
+        c.equal(f"live bench, {side}: each message's type field", shown, types)
+        c.equal(f"live bench, {side}: starts with hello", types[:1], ["hello"])
+        if side == "client":
+            c.equal("live bench: a done for each run", types.count("run"), types.count("done"))
+            c.equal("live bench: tests run", types.count("settings") > 3, True)
+        else:
+            c.equal("live bench: a ready or error for each settings", types.count("ready") + types.count("error") > 3, True)
+    c.equal("live bench: problems", d.problems_at(port), [])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tether", default=os.path.join(ROOT, "target", "debug", "tether"))
+    ap.add_argument("--record", action="store_true", help="write the live capture into testdata/pcap/")
+    args = ap.parse_args()
+    c = Checks()
+    with tempfile.TemporaryDirectory() as tmp:
+        check_handbuilt(c, tmp)
+        if os.geteuid() == 0 and shutil.which("dumpcap"):
+            run = live.Run(args.tether, tmp)
+            try:
+                run.start()
+                run.traffic()
+            finally:
+                run.stop()
+            ports = {sc.name: sc.port for sc in run.scenarios} | {"bench": run.bench_port}
+            check_live(c, tmp, run.pcap, ports, {sc.name: sc.received for sc in run.scenarios})
+            if args.record:
+                keep(run.pcap, ports)
+        else:
+            print("not root (or no dumpcap): cannot capture on lo; decoding the captures kept in testdata/pcap/")
+            with open(os.path.join(KEPT, "live.json"), encoding="utf-8") as f:
+                ports = json.load(f)["ports"]
+            check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), ports, None)
+    for f in c.failures:
+        print("FAIL", f)
+    print(f"tether.lua: {c.passed} checks passed, {len(c.failures)} failed")
+    return 1 if c.failures else 0
+
+
+def keep(pcap: str, ports: dict[str, int]) -> None:
+    import gzip
+
+    os.makedirs(KEPT, exist_ok=True)
+    with open(pcap, "rb") as src, gzip.open(os.path.join(KEPT, "live.pcapng.gz"), "wb", 9) as dst:
+        shutil.copyfileobj(src, dst)
+    with open(os.path.join(KEPT, "live.json"), "w", encoding="utf-8") as f:
+        json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports}, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

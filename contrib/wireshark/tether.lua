@@ -1,0 +1,337 @@
+-- tether.lua: a Wireshark (4.0 and later) dissector for tether's wire
+-- formats, as specified in docs/PROTOCOL.md: length framing (with TCP
+-- reassembly: a message cut over segments, or many in one segment, each
+-- shows as one message), line framing, UDP datagrams, and the sub-protocols
+-- carried in them (the bench control exchange; any payload as a Python
+-- struct record, by preference).
+--
+--   tshark -X lua_script:contrib/wireshark/tether.lua -r capture.pcapng -O tether
+--   wireshark -X lua_script:contrib/wireshark/tether.lua capture.pcapng
+--
+-- or copy this file and the folder tether/ beside it into Wireshark's
+-- personal Lua plugins folder (Help > About > Folders). The ports are
+-- preferences (Edit > Preferences > Protocols > TETHER); Decode As... picks
+-- tether for any other port. See "See it on the wire" in README.md.
+
+local dir = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+package.path = dir .. "?.lua;" .. package.path
+
+local text = require("tether.text")
+local record = require("tether.record")
+local bench = require("tether.bench")
+
+local tether = Proto("tether", "tether")
+local tether_line = Proto("tether_line", "tether, line framing")
+local tether_bench = Proto("tether_bench", "tether bench control exchange")
+
+local f = {
+    message = ProtoField.none("tether.message", "Message"),
+    index = ProtoField.uint32("tether.index", "Message number", base.DEC, nil, nil,
+        "Position of the message in its direction of the connection, from 1"),
+    len = ProtoField.uint32("tether.len", "Length", base.DEC, nil, nil, "Payload bytes of the message"),
+    payload = ProtoField.bytes("tether.payload", "Payload", base.SPACE),
+    text = ProtoField.string("tether.text", "Text", base.UNICODE,
+        "The payload, when it is UTF-8 with no control characters but tab, CR and LF"),
+    count = ProtoField.uint32("tether.count", "Messages in this segment"),
+    record = ProtoField.string("tether.record", "Record", base.UNICODE,
+        "The payload as the struct format of the preference, printed as Python prints the tuple"),
+    field = ProtoField.string("tether.record.field", "Field"),
+}
+for k, v in pairs(bench.fields) do f["bench_" .. k] = v end
+tether.fields = f
+
+local ex = {
+    too_large = ProtoExpert.new("tether.frame_too_large",
+        "frame_too_large: length over the maximum frame length (tether closes the connection)",
+        expert.group.PROTOCOL, expert.severity.ERROR),
+    too_long = ProtoExpert.new("tether.line_too_long",
+        "line_too_long: line over the maximum frame length (tether closes the connection)",
+        expert.group.PROTOCOL, expert.severity.ERROR),
+    after = ProtoExpert.new("tether.after_error",
+        "bytes after a protocol error: the receiver has closed and delivers none of them",
+        expert.group.SEQUENCE, expert.severity.WARN),
+    record = ProtoExpert.new("tether.record.bad", "payload is not a record of the configured format",
+        expert.group.PROTOCOL, expert.severity.WARN),
+    bench = bench.expert,
+}
+tether.experts = ex
+
+tether.prefs.tcp_ports = Pref.range("TCP ports, length framing", "9000",
+    "TCP ports decoded as tether length framing (default 9000, as in the README)", 65535)
+tether.prefs.line_ports = Pref.range("TCP ports, line framing", "",
+    "TCP ports decoded as tether line framing (none by default)", 65535)
+tether.prefs.udp_ports = Pref.range("UDP ports", "9001",
+    "UDP ports decoded as tether datagrams, one message each (default 9001)", 65535)
+tether.prefs.bench_ports = Pref.range("Bench control TCP ports", "7878",
+    "TCP ports of `tether bench --server` (default 7878, as in the README)", 65535)
+tether.prefs.max_frame_len = Pref.uint("Maximum frame length", 16777216,
+    "A length (or line) over this is flagged as frame_too_large, as tether refuses it (default 16 MiB)")
+tether.prefs.struct_format = Pref.string("Record format", "",
+    "A Python struct format, e.g. '!I 2s f': every payload is also shown as a record of it")
+tether.prefs.heuristic = Pref.bool("Recognise bench handshakes on any port", false,
+    "Try the heuristic that finds a bench client's hello on any TCP port (off by default: tether frames carry no magic)")
+
+local tcp_stream = Field.new("tcp.stream")
+local udp_stream = Field.new("udp.stream")
+local tcp_len = Field.new("tcp.len")
+
+-- Message numbers per direction, and where a direction hit a protocol
+-- error; keyed by frame number so a second pass numbers alike.
+local state
+local data_ports
+local function reset() state = { next = {}, idx = {}, err = {} } end
+reset()
+tether.init = function()
+    reset()
+    for _, d in ipairs(data_ports) do d[1]:remove(d[2], tether) end
+    data_ports = {}
+end
+
+local function dir_key(pinfo)
+    local s = tcp_stream() or udp_stream()
+    return tostring(s and s.value) .. "/" .. tostring(pinfo.src_port)
+end
+
+local function errored(pinfo, key)
+    local e = state.err[key]
+    return e ~= nil and pinfo.number > e
+end
+
+local function number(pinfo, key)
+    local nth = tonumber(pinfo.private.tether_n or "0") + 1
+    pinfo.private.tether_n = tostring(nth)
+    local id = pinfo.number .. ":" .. nth
+    local n = state.idx[id]
+    if not n then
+        n = (state.next[key] or 0) + 1
+        state.next[key], state.idx[id] = n, n
+    end
+    return n, nth
+end
+
+-- The struct-format preference, parsed once per value.
+local layout = {}
+local function record_decoder(tvb, off, len, tree)
+    local fmt = tether.prefs.struct_format
+    if fmt == "" then return nil end
+    if layout.fmt ~= fmt then
+        layout = { fmt = fmt }
+        layout.lay, layout.err = record.parse(fmt)
+    end
+    if not layout.lay then
+        tree:add_proto_expert_info(ex.record, "invalid record format: " .. layout.err)
+        return nil
+    end
+    local items, tuple = record.decode(layout.lay, tvb, off, len)
+    if not items then
+        tree:add_proto_expert_info(ex.record, tuple)
+        return nil
+    end
+    local rt = len > 0 and tree:add(f.record, tvb(off, len), tuple) or tree:add(f.record, tuple)
+    for i, it in ipairs(items) do
+        local code = (it.item.count ~= 1 and it.item.count or "") .. it.item.code
+        local label = string.format("[%d] %s: %s", i - 1, code, it.repr)
+        local item = it.range and rt:add(f.field, it.range, it.repr) or rt:add(f.field, it.repr)
+        item:set_text(label)
+    end
+    return "record " .. tuple
+end
+
+-- The data sockets a bench server announces in `ready` carry tether
+-- frames too: decode their ports as tether from then on (until the next
+-- file is read).
+local tcp_table = DissectorTable.get("tcp.port")
+local udp_table = DissectorTable.get("udp.port")
+data_ports = {}
+local function bench_decoder(tvb, off, len, tree)
+    return bench.dissect(tvb, off, len, tree, function(endpoint)
+        local scheme, port = endpoint:match("^(%a+)://.+:(%d+)$")
+        local tbl = (scheme == "tcp" and tcp_table) or (scheme == "udp" and udp_table) or nil
+        if tbl and tbl:get_dissector(tonumber(port)) == nil then
+            tbl:add(tonumber(port), tether)
+            data_ports[#data_ports + 1] = { tbl, tonumber(port) }
+        end
+    end)
+end
+
+-- One segment's (or datagram's) worth of messages under one tree item.
+local function new_seg(tvb, pinfo, tree, where)
+    pinfo.cols.protocol:set("tether")
+    return { root = tree, tvb = tvb, count = 0, key = dir_key(pinfo), where = where }
+end
+
+local function seg_item(seg)
+    seg.item = seg.item or seg.root:add(tether, seg.tvb())
+    return seg.item
+end
+
+local function close_seg(seg)
+    if not seg.item then return end
+    local what = seg.count == 1 and "1 message" or (seg.count .. " messages")
+    local tl = tcp_len()
+    if tl and seg.tvb:len() > tl.value then
+        what = what .. ", reassembled from several segments"
+    else
+        what = what .. " in this " .. seg.where
+    end
+    seg.item:append_text(", " .. what)
+    seg.item:add(f.count, seg.count):set_generated()
+end
+
+-- Adds one message: `total` bytes from `first` frame it, of which `len`
+-- payload bytes start at `off`; `hdr` says whether a length header is there.
+local function add_message(seg, tvb, pinfo, first, total, off, len, hdr, decode)
+    seg.count = seg.count + 1
+    local n, nth = number(pinfo, seg.key)
+    local whole = tvb(first, total)
+    local mt = seg_item(seg):add(f.message, whole)
+    mt:add(f.index, n):set_generated()
+    if hdr then mt:add(f.len, tvb(first, 4)) else mt:add(f.len, whole, len):set_generated() end
+    local raw = ""
+    if len > 0 then
+        local payload = tvb(off, len)
+        raw = payload:raw()
+        mt:add(f.payload, payload)
+        if text.is_text(raw) then mt:add(f.text, payload, raw) end
+    else
+        mt:add(whole, "Payload: none (an empty message)")
+    end
+    local is_text = text.is_text(raw)
+    local extra = decode and decode(tvb, off, len, mt)
+    local shown = extra or (is_text and ("text " .. text.label_text(raw, 64)) or ("payload " .. text.label_hex(raw, 24)))
+    mt:set_text(string.format("Message %d: length %d, %s", n, len, shown))
+    local brief = string.format("#%d %d B %s", n, len,
+        extra or (is_text and text.label_text(raw, 24) or text.label_hex(raw, 8)))
+    if nth == 1 then pinfo.cols.info:set(string.format("%d → %d %s", pinfo.src_port, pinfo.dst_port, brief))
+    elseif nth <= 4 then pinfo.cols.info:append(", " .. brief)
+    elseif nth == 5 then pinfo.cols.info:append(", …") end
+end
+
+local function protocol_error(seg, pinfo, tvb, expert_field, msg)
+    local it = seg_item(seg)
+    it:add_proto_expert_info(expert_field, msg)
+    it:append_text(", " .. msg)
+    pinfo.cols.info:append(" [" .. msg .. "]")
+    local e = state.err[seg.key]
+    if not e or e > pinfo.number then state.err[seg.key] = pinfo.number end
+end
+
+local function after_error(seg, tvb)
+    local it = seg.root:add(tether, tvb())
+    it:append_text(string.format(", %d bytes after a protocol error (not delivered)", tvb:len()))
+    it:add_proto_expert_info(ex.after)
+end
+
+-- Length framing over TCP: a 4-byte big-endian length, then the payload.
+local function length_dissector(decode, limit)
+    return function(tvb, pinfo, tree)
+        local seg = new_seg(tvb, pinfo, tree, "segment")
+        local max = limit or tether.prefs.max_frame_len
+        local function get_len(t, p, off)
+            if errored(p, seg.key) then return t:len() - off end
+            local n = t(off, 4):uint()
+            if n > max then return t:len() - off end
+            return n + 4
+        end
+        local function pdu(t, p)
+            if errored(p, seg.key) then
+                after_error(seg, t)
+                return t:len()
+            end
+            local n = t(0, 4):uint()
+            if n > max then
+                protocol_error(seg, p, t, ex.too_large,
+                    string.format("frame_too_large: length %d over the maximum %d", n, max))
+                return t:len()
+            end
+            add_message(seg, t, p, 0, 4 + n, 4, n, true, decode)
+            return t:len()
+        end
+        dissect_tcp_pdus(tvb, tree, 4, get_len, pdu, true)
+        close_seg(seg)
+        return tvb:len()
+    end
+end
+
+-- Line framing over TCP: each message ends with LF (0x0a), not included.
+local function line_dissector(decode)
+    return function(tvb, pinfo, tree)
+        local seg = new_seg(tvb, pinfo, tree, "segment")
+        local max, off, n = tether.prefs.max_frame_len, 0, tvb:len()
+        if errored(pinfo, seg.key) then
+            after_error(seg, tvb)
+            return n
+        end
+        local raw = tvb:raw()
+        while off < n do
+            local lf = raw:find("\n", off + 1, true)
+            local len = (lf or (n + 1)) - 1 - off
+            if len > max then
+                protocol_error(seg, pinfo, tvb, ex.too_long,
+                    string.format("line_too_long: over the maximum %d", max))
+                break
+            end
+            if not lf then
+                pinfo.desegment_offset = off
+                pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+                break
+            end
+            add_message(seg, tvb, pinfo, off, len + 1, off, len, false, decode)
+            off = lf
+        end
+        close_seg(seg)
+        return n
+    end
+end
+
+-- UDP: the datagram is the message.
+local function datagram_dissector(decode)
+    return function(tvb, pinfo, tree)
+        local seg = new_seg(tvb, pinfo, tree, "datagram")
+        add_message(seg, tvb, pinfo, 0, tvb:len(), 0, tvb:len(), false, decode)
+        close_seg(seg)
+        return tvb:len()
+    end
+end
+
+local length_tcp = length_dissector(record_decoder)
+local datagram = datagram_dissector(record_decoder)
+tether.dissector = function(tvb, pinfo, tree)
+    if udp_stream() and not tcp_stream() then return datagram(tvb, pinfo, tree) end
+    return length_tcp(tvb, pinfo, tree)
+end
+tether_line.dissector = line_dissector(record_decoder)
+tether_bench.dissector = length_dissector(bench_decoder, 65536)
+
+-- The optional heuristic: a bench client's hello as the first message.
+local function bench_heuristic(tvb, pinfo, tree)
+    if not tether.prefs.heuristic or tvb:len() < 20 then return false end
+    local n = tvb(0, 4):uint()
+    if n > 4096 or n + 4 > tvb:len() or not bench.is_hello(tvb, 4, n) then return false end
+    pinfo.conversation = tether_bench
+    tether_bench.dissector(tvb, pinfo, tree)
+    return true
+end
+tether_bench:register_heuristic("tcp", bench_heuristic)
+
+-- Only the ports this file added are removed on a change, so that Decode
+-- As entries (and tshark's -d) survive a preference change.
+local added = {}
+local function register_ports()
+    for _, a in ipairs(added) do a[1]:remove(a[2], a[3]) end
+    added = {}
+    local function add(tbl, range, p)
+        if range ~= "" then
+            tbl:add(range, p)
+            added[#added + 1] = { tbl, range, p }
+        end
+    end
+    add(tcp_table, tether.prefs.tcp_ports, tether)
+    add(tcp_table, tether.prefs.line_ports, tether_line)
+    add(tcp_table, tether.prefs.bench_ports, tether_bench)
+    add(udp_table, tether.prefs.udp_ports, tether)
+end
+tether.prefs_changed = register_ports
+register_ports()
+for _, p in ipairs({ tether, tether_line, tether_bench }) do tcp_table:add_for_decode_as(p) end
+udp_table:add_for_decode_as(tether)
