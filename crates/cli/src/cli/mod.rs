@@ -1,6 +1,7 @@
 //! Command-line arguments (clap structs only; the work is in `cmd/`).
 
 mod bench;
+mod common;
 mod completions;
 mod listen;
 mod send;

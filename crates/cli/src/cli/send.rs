@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use tether::Endpoint;
 
-use super::listen::{parse_duration, FramingArg};
+use super::common::{parse_duration, FramingArg};
 
 /// `tether send ENDPOINT [MESSAGE...]`.
 #[derive(Args, Debug)]

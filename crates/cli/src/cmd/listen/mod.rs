@@ -1,0 +1,153 @@
+//! `tether listen`: accept many peers at once on tokio and print (or echo,
+//! or save) every message.
+//!
+//! Shape (mini-redis): [`server::run`] accepts until a shutdown future
+//! resolves, one task per [`connection`] reads, and one [`printer`] thread
+//! owns stdout, so lines never interleave and a slow terminal or pipe
+//! slows the readers through a bounded queue (the [`sink`]) instead of
+//! filling memory. A connection hands over every message that one read
+//! brought in one batch, so a flood costs one hand-off per read, not per
+//! message. Ctrl-C, SIGTERM and `--timeout` make the shutdown future;
+//! `--count` and a closed stdout stop the server from inside.
+
+mod connection;
+mod datagrams;
+mod printer;
+mod server;
+mod sink;
+mod stats;
+
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::io::{self, BufWriter};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tether::{Endpoint, Framing, Options, Record};
+use tokio::sync::mpsc;
+
+use self::printer::Printer;
+use self::server::Bound;
+use self::sink::Sink;
+use crate::cli::ListenArgs;
+use crate::output::caret::parse_format;
+use crate::output::render::Mode;
+use crate::output::summary::Summary;
+
+/// Batches waiting for the printer; past this, readers wait (backpressure).
+const PRINT_QUEUE: usize = 64;
+
+/// Runs `tether listen`.
+pub fn run(args: ListenArgs) -> anyhow::Result<()> {
+    let record = args.format.as_deref().map(parse_format).transpose()?;
+    let framing = args.framing.resolve(record.as_ref().map(Record::size))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(listen(args, record, framing))
+}
+
+async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> anyhow::Result<()> {
+    let is_udp = matches!(args.endpoint, Endpoint::Udp { .. });
+    let options = Options::new()
+        .framing(framing)
+        .max_frame_len(args.max_frame_len);
+    // Bind before anything is printed, so "port in use" is the only line.
+    let bound = Bound::bind(&args.endpoint, &options).await?;
+    let output = args.output.as_deref().map(open_output).transpose()?;
+    let shutdown = shutdown_on(args.timeout)?;
+    eprintln!(
+        "listening on {} ({}) — Ctrl-C to stop",
+        bound.local_addr()?,
+        describe(is_udp, record.as_ref(), framing)
+    );
+    let started = Instant::now();
+
+    let mut printer = Printer::new(Mode::from_flags(args.hex, args.text), record, output);
+    printer.json = args.json;
+    printer.quiet = args.quiet;
+    printer.max_show = args.max_show;
+    let (to_printer, from_tasks) = mpsc::channel(PRINT_QUEUE);
+    let printing = tokio::task::spawn_blocking(move || printer.run(from_tasks));
+    let sink = Arc::new(
+        Sink::new(to_printer, args.count)
+            .echo(args.echo)
+            .stamp_time(args.json),
+    );
+
+    let stats = async {
+        if args.stats {
+            stats::live(&sink, is_udp).await;
+        }
+    };
+    tokio::join!(server::run(bound, shutdown, Arc::clone(&sink)), stats);
+
+    let connections = (!is_udp).then(|| sink.tally.connections.load(Ordering::Relaxed));
+    let dropped = sink.tally.dropped.load(Ordering::Relaxed);
+    // The printer ends once the last sender (held by the sink) is gone.
+    drop(sink);
+    let ((messages, bytes), printed) = printing.await.context("the printer thread failed")?;
+    let summary = Summary {
+        connections,
+        messages,
+        bytes,
+        dropped,
+        // Until the last line is written, not the last message read.
+        elapsed: started.elapsed(),
+    };
+    eprintln!("{summary}");
+    match printed {
+        // `| head` closed stdout: a normal way to stop.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the output"),
+    }
+}
+
+/// `(length framing)`, `(one message per datagram)`, ...
+fn describe(is_udp: bool, record: Option<&Record>, framing: Framing) -> String {
+    if is_udp {
+        return "one message per datagram".to_owned();
+    }
+    match (record, framing) {
+        (Some(r), Framing::Fixed(n)) => format!("fixed framing, {n}-byte {:?} records", r.format()),
+        _ => format!("{framing} framing"),
+    }
+}
+
+fn open_output(path: &std::path::Path) -> anyhow::Result<BufWriter<File>> {
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .with_context(|| format!("cannot create --output file {}", path.display()))?;
+    Ok(BufWriter::new(file))
+}
+
+/// The shutdown future: Ctrl-C (SIGINT), SIGTERM or `--timeout`. The
+/// handlers are installed here, before "listening on" is printed, so a
+/// signal sent as soon as that line appears is never the default (fatal)
+/// one.
+fn shutdown_on(timeout: Option<Duration>) -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the Ctrl-C handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    Ok(async move {
+        let timeout = async {
+            match timeout {
+                Some(after) => tokio::time::sleep(after).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            () = timeout => {}
+        }
+    })
+}

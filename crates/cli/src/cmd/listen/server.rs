@@ -1,0 +1,138 @@
+//! The server (mini-redis `server::run(listener, shutdown)`): accepts
+//! until `shutdown` resolves, one task per connection, everything handed
+//! to a [`Sink`]. Shutdown is an input: Ctrl-C is one source of it, a
+//! test another; `--count` and a printer that has gone stop it from inside.
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tether::{AsyncDatagramLink, AsyncListener, Endpoint, Options};
+use tokio::task::JoinSet;
+
+use super::connection::{self, peer_name};
+use super::datagrams;
+use super::sink::Sink;
+
+/// A bound listening socket: a stream listener or a UDP socket.
+#[derive(Debug)]
+pub enum Bound {
+    /// `tcp://` or `unix://`.
+    Stream(AsyncListener),
+    /// `udp://`.
+    Datagram(AsyncDatagramLink),
+}
+
+impl Bound {
+    /// Binds `endpoint`; accepted links get `options`.
+    pub async fn bind(endpoint: &Endpoint, options: &Options) -> tether::Result<Bound> {
+        Ok(match endpoint {
+            Endpoint::Udp { .. } => Bound::Datagram(AsyncDatagramLink::bind(endpoint).await?),
+            _ => Bound::Stream(AsyncListener::bind_with(endpoint, options).await?),
+        })
+    }
+
+    /// The bound endpoint, with the real port after port 0.
+    pub fn local_addr(&self) -> tether::Result<Endpoint> {
+        match self {
+            Bound::Stream(l) => l.local_addr(),
+            Bound::Datagram(s) => s.local_addr(),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves (or the sink stops the listener), then
+/// waits for every connection to hand over what it holds.
+pub async fn run(bound: Bound, shutdown: impl Future<Output = ()>, sink: Arc<Sink>) {
+    let watch = async {
+        tokio::select! {
+            () = shutdown => sink.stop(),
+            () = sink.printer_gone() => sink.stop(),
+            () = sink.stopped() => {}
+        }
+    };
+    let serve = async {
+        match bound {
+            Bound::Stream(listener) => accept_loop(listener, Arc::clone(&sink)).await,
+            Bound::Datagram(socket) => datagrams::serve(socket, Arc::clone(&sink)).await,
+        }
+        // A connection may end the listening (`--count`) without a stop
+        // from outside: end the watch too.
+        sink.stop();
+    };
+    tokio::join!(watch, serve);
+}
+
+/// Accepts until the stop, one task per connection; then waits for the
+/// connection tasks, which stop at the same signal.
+async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = sink.stopped() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((link, peer)) => {
+                    let id = sink.tally.connections.fetch_add(1, Ordering::Relaxed) + 1;
+                    tasks.spawn(connection::serve(link, peer_name(&peer, id), id, Arc::clone(&sink)));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: say so, pause
+                    // briefly rather than spin, keep serving.
+                    eprintln!("tether: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    // Stop accepting before the connections wind down.
+    drop(listener);
+    while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use tether::AsyncLink;
+    use tokio::sync::{mpsc, oneshot};
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn run_stops_when_its_shutdown_future_resolves() {
+        let (to_printer, mut printed) = mpsc::channel(8);
+        let sink = Arc::new(Sink::new(to_printer, None));
+        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
+            .await
+            .unwrap();
+        let ep = bound.local_addr().unwrap();
+        let (stop, shutdown) = oneshot::channel::<()>();
+        let server = tokio::spawn(run(
+            bound,
+            async {
+                let _ = shutdown.await;
+            },
+            Arc::clone(&sink),
+        ));
+        let mut link = AsyncLink::connect(&ep).await.unwrap();
+        link.send(b"hello").await.unwrap();
+        let batch = tokio::time::timeout(WAIT, printed.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&batch.messages[0].payload[..], b"hello");
+        // Still serving while the client stays connected...
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!server.is_finished());
+        // ...until the shutdown future resolves; the receiver is still
+        // here, so nothing else stopped it.
+        stop.send(()).unwrap();
+        tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        assert!(sink.is_stopped());
+        assert_eq!(sink.tally.connections.load(Ordering::Relaxed), 1);
+        assert_eq!(sink.counted(), 1);
+    }
+}

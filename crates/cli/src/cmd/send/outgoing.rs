@@ -1,0 +1,185 @@
+//! The sending side of `tether send`: a stream link or a UDP socket, with
+//! pacing and reply printing.
+
+use std::io::{self, Write};
+use std::net::Shutdown;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use bytes::Bytes;
+use tether::{DatagramLink, Endpoint, Framing, Link, Options, Record};
+
+use crate::cli::SendArgs;
+use crate::output::render::{self, Mode};
+
+/// A stream link or a UDP socket, with pacing and reply printing.
+pub struct Outgoing {
+    link: Wire,
+    /// How messages are delimited.
+    pub framing: Framing,
+    /// Largest message, in bytes.
+    pub max_frame_len: usize,
+    /// The record values are packed as, if any.
+    pub record: Option<Arc<Record>>,
+    pacer: Option<Pacer>,
+    wait_reply: Option<Duration>,
+    reply_mode: Mode,
+    stdout: io::Stdout,
+}
+
+/// What carries the messages.
+enum Wire {
+    Stream(Link),
+    Datagram(DatagramLink),
+}
+
+impl Outgoing {
+    /// Connects (or binds, for UDP) as the arguments say.
+    pub fn open(
+        args: &SendArgs,
+        framing: Framing,
+        record: Option<Record>,
+    ) -> anyhow::Result<Outgoing> {
+        let options = Options::new()
+            .framing(framing)
+            .max_frame_len(args.max_frame_len);
+        let link = match &args.endpoint {
+            Endpoint::Udp { .. } => Wire::Datagram(DatagramLink::connect(&args.endpoint)?),
+            endpoint => Wire::Stream(match (args.retry, args.connect_timeout) {
+                (Some(within), _) => Link::connect_retry(endpoint, within, &options)?,
+                (None, Some(timeout)) => Link::connect_timeout(endpoint, timeout, &options)?,
+                (None, None) => Link::connect_with(endpoint, &options)?,
+            }),
+        };
+        Ok(Outgoing {
+            link,
+            framing,
+            max_frame_len: args.max_frame_len,
+            record: record.map(Arc::new),
+            pacer: args.rate.map(|r| Pacer::new(r.0)),
+            wait_reply: args.wait_reply.then_some(args.reply_timeout),
+            reply_mode: Mode::from_flags(args.hex, args.text),
+            stdout: io::stdout(),
+        })
+    }
+
+    pub fn send_repeated(&mut self, messages: &[Vec<u8>], repeat: u64) -> anyhow::Result<()> {
+        // Everything is at hand: gather it all (the link writes whenever
+        // 256 KiB have gathered) and flush once at the end.
+        for round in 1..=repeat {
+            for (i, message) in messages.iter().enumerate() {
+                self.emit(message, round == repeat && i + 1 == messages.len())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one message. Unpaced, it is gathered with those that follow
+    /// and written when `idle` says no more input is at hand (or the batch
+    /// fills), so a flood costs few syscalls and a person typing waits for
+    /// none.
+    pub fn emit(&mut self, payload: &[u8], idle: bool) -> anyhow::Result<()> {
+        if let Some(pacer) = &mut self.pacer {
+            pacer.wait();
+        }
+        let direct = self.pacer.is_some() || self.wait_reply.is_some();
+        match &mut self.link {
+            Wire::Stream(link) if direct => link.send(payload)?,
+            Wire::Stream(link) => {
+                link.feed(payload)?;
+                if idle {
+                    link.flush()?;
+                }
+            }
+            Wire::Datagram(socket) => socket.send(payload)?,
+        }
+        if let Some(timeout) = self.wait_reply {
+            self.print_reply(timeout)?;
+        }
+        Ok(())
+    }
+
+    /// Raw bytes: on a stream, written as they are; over UDP, one datagram
+    /// per chunk read (split to fit a datagram).
+    pub fn emit_raw(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
+        match &mut self.link {
+            Wire::Stream(link) => {
+                link.send(chunk)?;
+                link.flush()?;
+                Ok(())
+            }
+            // Datagrams small enough for UDP over IPv4 and IPv6 alike.
+            Wire::Datagram(_) => {
+                for piece in chunk.chunks(tether::MAX_UDP_PAYLOAD_V4) {
+                    self.emit(piece, true)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn print_reply(&mut self, timeout: Duration) -> anyhow::Result<()> {
+        let reply: Option<Bytes> = match &mut self.link {
+            Wire::Stream(link) => link.recv_timeout(timeout)?,
+            Wire::Datagram(socket) => socket.recv_timeout(timeout)?,
+        };
+        let Some(reply) = reply else {
+            bail!("no reply within {}", humantime::format_duration(timeout));
+        };
+        let text = match &self.record {
+            Some(record) => match record.unpack(&reply) {
+                Ok(values) => values.to_string(),
+                Err(_) => render::render(&reply, self.reply_mode, 0),
+            },
+            None => render::render(&reply, self.reply_mode, 0),
+        };
+        let mut out = self.stdout.lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Writes what is gathered and closes the write side, so the peer sees
+    /// a clean end.
+    pub fn finish(&mut self) -> anyhow::Result<()> {
+        if let Wire::Stream(link) = &mut self.link {
+            link.flush()?;
+            match link.shutdown(Shutdown::Write) {
+                // The peer may already have gone after reading everything.
+                Ok(()) | Err(tether::Error::Io(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Spaces sends evenly at a rate. After a stall it catches up for at most
+/// a tenth of a second's worth of sends, rather than bursting.
+struct Pacer {
+    interval: Duration,
+    next: Instant,
+}
+
+/// How far behind schedule the pacer may run before it forgets the debt.
+const MAX_CATCH_UP: Duration = Duration::from_millis(100);
+
+impl Pacer {
+    fn new(per_second: f64) -> Self {
+        Pacer {
+            interval: Duration::try_from_secs_f64(1.0 / per_second).unwrap_or(Duration::MAX),
+            next: Instant::now(),
+        }
+    }
+
+    fn wait(&mut self) {
+        let now = Instant::now();
+        if self.next > now {
+            std::thread::sleep(self.next - now);
+        } else if now - self.next > MAX_CATCH_UP {
+            self.next = now;
+        }
+        self.next = self.next.checked_add(self.interval).unwrap_or(self.next);
+    }
+}
