@@ -49,7 +49,7 @@ local ex = {
         expert.group.PROTOCOL, expert.severity.ERROR),
     after = ProtoExpert.new("tether.after_error",
         "bytes after a protocol error: the receiver has closed and delivers none of them",
-        expert.group.SEQUENCE, expert.severity.WARN),
+        expert.group.PROTOCOL, expert.severity.WARN),
     record = ProtoExpert.new("tether.record.bad", "payload is not a record of the configured format",
         expert.group.PROTOCOL, expert.severity.WARN),
     bench = bench.expert,

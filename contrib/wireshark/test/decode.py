@@ -13,9 +13,10 @@ FIELDS = [
     "frame.number", "tcp.stream", "udp.stream", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
     "tether.index", "tether.len", "tether.payload", "tether.text", "tether.bench.type",
     "tether.record", "tether.record.field", "tether.count", "_ws.malformed",
-    "_ws.expert.severity", "_ws.expert.message",
+    "_ws.expert.severity", "_ws.expert.group", "_ws.expert.message",
 ]
-PI_WARN = 0x00600000  # expert severities at or above this are problems
+PI_WARN = 0x00600000  # expert severities at or above this are problems,
+PI_SEQUENCE = 0x02000000  # except TCP's sequence analysis (window full, D-SACK, ...)
 
 
 @dataclass
@@ -104,7 +105,9 @@ def decode(pcap: str, options: list[str], display_filter: str | None = None) -> 
             out.counts[frame] = [int(v) for v in _split(row["tether.count"])]
         if row["_ws.malformed"]:
             out.problems.append((frame, "malformed"))
-        for sev, msg in zip(_split(row["_ws.expert.severity"]), _split(row["_ws.expert.message"])):
-            if int(sev, 0) >= PI_WARN and not msg.startswith("TCP "):  # TCP's own, e.g. window full
+        experts = zip(_split(row["_ws.expert.severity"]), _split(row["_ws.expert.group"]),
+                      _split(row["_ws.expert.message"]))
+        for sev, group, msg in experts:
+            if int(sev, 0) >= PI_WARN and int(group, 0) != PI_SEQUENCE:
                 out.problems.append((frame, msg))
     return out
