@@ -19,10 +19,15 @@ package.path = dir .. "?.lua;" .. package.path
 local text = require("tether.text")
 local record = require("tether.record")
 local bench = require("tether.bench")
+local ball = require("tether.ball")
+local copy = require("tether.copy")
 
 local tether = Proto("tether", "tether")
 local tether_line = Proto("tether_line", "tether, line framing")
 local tether_bench = Proto("tether_bench", "tether bench control exchange")
+local tether_ball = Proto("tether_ball", "tether balls ring")
+local tether_copy = Proto("tether_copy", "tether copy")
+local SUBPROTOS = { tether, tether_line, tether_bench, tether_ball, tether_copy }
 
 local f = {
     message = ProtoField.none("tether.message", "Message"),
@@ -38,6 +43,8 @@ local f = {
     field = ProtoField.string("tether.record.field", "Field"),
 }
 for k, v in pairs(bench.fields) do f["bench_" .. k] = v end
+for k, v in pairs(ball.fields) do f["ball_" .. k] = v end
+for k, v in pairs(copy.fields) do f["copy_" .. k] = v end
 tether.fields = f
 
 local ex = {
@@ -53,6 +60,8 @@ local ex = {
     record = ProtoExpert.new("tether.record.bad", "payload is not a record of the configured format",
         expert.group.PROTOCOL, expert.severity.WARN),
     bench = bench.expert,
+    ball = ball.expert,
+    copy = copy.expert,
 }
 tether.experts = ex
 
@@ -64,12 +73,16 @@ tether.prefs.udp_ports = Pref.range("UDP ports", "9001",
     "UDP ports decoded as tether datagrams, one message each (default 9001)", 65535)
 tether.prefs.bench_ports = Pref.range("Bench control TCP ports", "7878",
     "TCP ports of `tether bench --server` (default 7878, as in the README)", 65535)
+tether.prefs.ball_ports = Pref.range("Ball ring TCP ports", "9100",
+    "TCP ports of `tether balls` (default 9100, its default --listen port)", 65535)
+tether.prefs.copy_ports = Pref.range("Copy TCP ports", "",
+    "TCP ports of `tether copy` (none by default: on any tether port a connection that starts with a copy HELLO is decoded as copy)", 65535)
 tether.prefs.max_frame_len = Pref.uint("Maximum frame length", 16777216,
     "A length (or line) over this is flagged as frame_too_large, as tether refuses it (default 16 MiB)")
 tether.prefs.struct_format = Pref.string("Record format", "",
     "A Python struct format, e.g. '!I 2s f': every payload is also shown as a record of it")
-tether.prefs.heuristic = Pref.bool("Recognise bench handshakes on any port", false,
-    "Try the heuristic that finds a bench client's hello on any TCP port (off by default: tether frames carry no magic)")
+tether.prefs.heuristic = Pref.bool("Recognise bench and copy handshakes on any port", false,
+    "Try the heuristics that find a bench client's hello or a copy HELLO on any TCP port (off by default: tether frames carry no magic)")
 
 local tcp_stream = Field.new("tcp.stream")
 local udp_stream = Field.new("udp.stream")
@@ -79,7 +92,7 @@ local tcp_len = Field.new("tcp.len")
 -- error; keyed by frame number so a second pass numbers alike.
 local state
 local data_ports
-local function reset() state = { next = {}, idx = {}, err = {} } end
+local function reset() state = { next = {}, idx = {}, err = {}, copy = {} } end
 reset()
 tether.init = function()
     reset()
@@ -143,6 +156,8 @@ end
 local tcp_table = DissectorTable.get("tcp.port")
 local udp_table = DissectorTable.get("udp.port")
 data_ports = {}
+local function ball_decoder(tvb, off, len, tree) return ball.dissect(tvb, off, len, tree) end
+local function copy_decoder(tvb, off, len, tree, n) return copy.dissect(tvb, off, len, tree, n) end
 local function bench_decoder(tvb, off, len, tree)
     return bench.dissect(tvb, off, len, tree, function(endpoint)
         local scheme, port = endpoint:match("^(%a+)://.+:(%d+)$")
@@ -157,7 +172,8 @@ end
 -- One segment's (or datagram's) worth of messages under one tree item.
 local function new_seg(tvb, pinfo, tree, where)
     pinfo.cols.protocol:set("tether")
-    return { root = tree, tvb = tvb, count = 0, key = dir_key(pinfo), where = where }
+    local s = tcp_stream()
+    return { root = tree, tvb = tvb, count = 0, key = dir_key(pinfo), where = where, stream = s and s.value }
 end
 
 local function seg_item(seg)
@@ -197,7 +213,10 @@ local function add_message(seg, tvb, pinfo, first, total, off, len, hdr, decode)
         mt:add(whole, "Payload: none (an empty message)")
     end
     local is_text = text.is_text(raw)
-    local extra = decode and decode(tvb, off, len, mt)
+    -- A copy HELLO is magic enough: the whole connection is copy from then on.
+    if n == 1 and seg.stream and copy.is_hello(tvb, off, len) then state.copy[seg.stream] = true end
+    if seg.stream and state.copy[seg.stream] then decode = copy_decoder end
+    local extra = decode and decode(tvb, off, len, mt, n)
     local shown = extra or (is_text and ("text " .. text.label_text(raw, 64)) or ("payload " .. text.label_hex(raw, 24)))
     mt:set_text(string.format("Message %d: length %d, %s", n, len, shown))
     local brief = string.format("#%d %d B %s", n, len,
@@ -302,17 +321,23 @@ tether.dissector = function(tvb, pinfo, tree)
 end
 tether_line.dissector = line_dissector(record_decoder)
 tether_bench.dissector = length_dissector(bench_decoder, 65536)
+tether_ball.dissector = length_dissector(ball_decoder)
+tether_copy.dissector = length_dissector(copy_decoder)
 
--- The optional heuristic: a bench client's hello as the first message.
-local function bench_heuristic(tvb, pinfo, tree)
-    if not tether.prefs.heuristic or tvb:len() < 20 then return false end
-    local n = tvb(0, 4):uint()
-    if n > 4096 or n + 4 > tvb:len() or not bench.is_hello(tvb, 4, n) then return false end
-    pinfo.conversation = tether_bench
-    tether_bench.dissector(tvb, pinfo, tree)
-    return true
+-- The optional heuristics (off by default): a bench client's hello, or a
+-- copy HELLO, as the first message of a connection on any port.
+local function heuristic(check, proto)
+    return function(tvb, pinfo, tree)
+        if not tether.prefs.heuristic or tvb:len() < 13 then return false end
+        local n = tvb(0, 4):uint()
+        if n > 4096 or n + 4 > tvb:len() or not check(tvb, 4, n) then return false end
+        pinfo.conversation = proto
+        proto.dissector(tvb, pinfo, tree)
+        return true
+    end
 end
-tether_bench:register_heuristic("tcp", bench_heuristic)
+tether_bench:register_heuristic("tcp", heuristic(bench.is_hello, tether_bench))
+tether_copy:register_heuristic("tcp", heuristic(copy.is_hello, tether_copy))
 
 -- Only the ports this file added are removed on a change, so that Decode
 -- As entries (and tshark's -d) survive a preference change.
@@ -329,9 +354,11 @@ local function register_ports()
     add(tcp_table, tether.prefs.tcp_ports, tether)
     add(tcp_table, tether.prefs.line_ports, tether_line)
     add(tcp_table, tether.prefs.bench_ports, tether_bench)
+    add(tcp_table, tether.prefs.ball_ports, tether_ball)
+    add(tcp_table, tether.prefs.copy_ports, tether_copy)
     add(udp_table, tether.prefs.udp_ports, tether)
 end
 tether.prefs_changed = register_ports
 register_ports()
-for _, p in ipairs({ tether, tether_line, tether_bench }) do tcp_table:add_for_decode_as(p) end
+for _, p in ipairs(SUBPROTOS) do tcp_table:add_for_decode_as(p) end
 udp_table:add_for_decode_as(tether)

@@ -15,6 +15,10 @@ FIELDS = [
     "tether.record", "tether.record.field", "tether.count", "_ws.malformed",
     "_ws.expert.severity", "_ws.expert.group", "_ws.expert.message",
 ]
+# Sub-protocol fields kept in capture order, by name.
+EXTRA = ["tether.ball.kind", "tether.ball.id", "tether.ball.sender", "tether.ball.y", "tether.ball.r",
+         "tether.copy.type", "tether.copy.role", "tether.copy.counter", "tether.copy.sealed_len", "tether.copy.final"]
+FIELDS += EXTRA
 PI_WARN = 0x00600000  # expert severities at or above this are problems,
 PI_SEQUENCE = 0x02000000  # except TCP's sequence analysis (window full, D-SACK, ...)
 
@@ -44,6 +48,7 @@ class Decoded:
     counts: dict[int, list[int]] = field(default_factory=dict)  # frame -> messages per segment item
     problems: list[tuple[int, str]] = field(default_factory=list)  # (frame, malformed mark, warning, error)
     frame_ports: dict[int, tuple[int, int]] = field(default_factory=dict)
+    extra: dict[str, list[str]] = field(default_factory=dict)  # EXTRA field -> values, in order
 
     def to_port(self, port: int) -> list[Message]:
         """The messages sent to port, in capture order."""
@@ -101,6 +106,8 @@ def decode(pcap: str, options: list[str], display_filter: str | None = None) -> 
                             ("tether.record", out.records), ("tether.record.field", out.record_fields)):
             if row[key]:
                 target[frame] = _split(row[key])
+        for name in EXTRA:
+            out.extra.setdefault(name, []).extend(_split(row[name]))
         if row["tether.count"]:
             out.counts[frame] = [int(v) for v in _split(row["tether.count"])]
         if row["_ws.malformed"]:

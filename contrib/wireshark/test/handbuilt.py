@@ -14,7 +14,7 @@ from pcapgen import length_wire, tcp_stream, udp_datagrams, write_pcap
 MESSAGES = [b"Hello, World!", b"", b"\x00\x01\x01\x00", "héllo ☃".encode(), b"x" * 300, b"a"]
 LENGTH_PORT = 9000  # the dissector's defaults
 UDP_PORT = 9001
-LINE_PORT = 9100
+LINE_PORT = 9300
 LINE_MESSAGES = [b"a", b"", b"hello line", "héllo".encode()]
 TOO_LARGE_PORT = 9200
 HEURISTIC_PORT = 45000
@@ -25,6 +25,16 @@ DATA_PORT = 46000  # announced in the bench server's ready
 HELLO = json.dumps({"type": "hello", "protocol": 1, "version": "0.1.0"}, separators=(",", ":")).encode()
 SETTINGS = json.dumps({"type": "settings", "role": "echo", "transport": "tcp", "stack": "tether",
                        "nodelay": True, "max_datagrams": 0}, separators=(",", ":")).encode()
+BALL_PORT = 9100  # the dissector's default
+COPY_HEURISTIC_PORT = 45100
+# The example of docs/PROTOCOL.md, "Ball ring", and its ack.
+BALL = bytes.fromhex("5442010100000007 0000000700000001 3c23d70a3f000000 3ecccccd3e99999a 3d4ccccdff800000")
+BALL_ACK = bytes.fromhex("5442010200000009 0000000700000001") + bytes(24)
+# A connector's side of a one-file copy (docs/PROTOCOL.md, "Copy protocol"):
+# the plain handshake, then sealed records of made-up ciphertext.
+COPY = [bytes.fromhex("01544350590102 0101"), b"\x02\x42" + bytes(range(32)), b"\x03" + bytes(32),
+        b"\x10\x00" + bytes(36 + 16), b"\x11\x00" + bytes(16 + 16), b"\x30\x00" + bytes(12 + 16),
+        b"\x31\x00" + b"hello" + bytes(16), b"\x32\x00" + bytes(32 + 16), b"\x3f\x01" + bytes(16)]
 READY = json.dumps({"type": "ready", "endpoint": f"tcp://127.0.0.2:{DATA_PORT}"}, separators=(",", ":")).encode()
 # (format, values) pairs that Python's struct packs; the dissector must print
 # what struct.unpack gives, as Python's repr does.
@@ -85,6 +95,9 @@ def streams() -> list[Stream]:
                [HELLO, SETTINGS]),
         Stream("Decode As", 41005, DECODE_AS_PORT, [length_wire(MESSAGES)], MESSAGES),
         Stream("records", 41006, RECORD_PORT, [records], [struct.pack(f, *v) for f, v in RECORDS]),
+        Stream("ball handoff and ack", 41009, BALL_PORT, [length_wire([BALL, BALL_ACK])], [BALL, BALL_ACK]),
+        Stream("copy on the length-framing port", 41010, LENGTH_PORT, [length_wire(COPY)], COPY),
+        Stream("copy on another port", 41011, COPY_HEURISTIC_PORT, [length_wire(COPY)], COPY),
         Stream("bench control, default port", 41007, BENCH_PORT, [length_wire([HELLO, READY])], [HELLO, READY]),
         Stream("bench data socket, from ready", 41008, DATA_PORT, [length_wire(MESSAGES)], MESSAGES),
     ]

@@ -96,12 +96,13 @@ def check_handbuilt(c: Checks, tmp: str) -> None:
         (pcap, ports, None),
         (pcap, ["-o", f"tether.tcp_ports:{max8.dport}", "-o", "tether.max_frame_len:8"], f"tcp.srcport == {max8.sport}"),
         (pcap, ["-o", "tether.heuristic:TRUE"], f"tcp.port == {heur.dport}"),
+        (pcap, ["-o", "tether.heuristic:TRUE"], f"tcp.port == {handbuilt.COPY_HEURISTIC_PORT}"),
         (pcap, ["-d", f"tcp.port=={as_port},tether"], f"tcp.port == {as_port}"),
     ]
     for fmt, _ in handbuilt.RECORDS:
         jobs.append((pcap, ["-d", f"tcp.port=={handbuilt.RECORD_PORT},tether", "-o", f"tether.struct_format:{fmt}"],
                      f"tcp.port == {handbuilt.RECORD_PORT}"))
-    d, d8, dh, das, *drec = decode_all(jobs)
+    d, d8, dh, dhc, das, *drec = decode_all(jobs)
     for s in streams:
         if s.dport in (handbuilt.LENGTH_PORT, handbuilt.LINE_PORT):
             c.messages(s.name, d, [m for m in d.to_port(s.dport) if m.sport == s.sport], s.expected)
@@ -116,11 +117,16 @@ def check_handbuilt(c: Checks, tmp: str) -> None:
     for s in streams[-2:]:
         c.messages(s.name, d, d.to_port(s.dport), s.expected)
     c.equal("bench control: types", [t for f in sorted(d.bench_types) for t in d.bench_types[f]], ["hello", "ready"])
-    c.equal("unknown ports stay undecoded", d.to_port(handbuilt.HEURISTIC_PORT) + d.to_port(as_port), [])
+    c.equal("unknown ports stay undecoded", d.to_port(handbuilt.HEURISTIC_PORT) + d.to_port(as_port)
+            + d.to_port(handbuilt.COPY_HEURISTIC_PORT), [])
+    check_ball_copy(c, d)
 
     c.messages(max8.name, d8, d8.to_port(max8.dport), max8.expected)
     c.equal(f"{max8.name}: flagged", d8.problems_at(max8.dport), ["frame_too_large: length 9 over the maximum 8"])
+    copy_heur = [s for s in streams if s.dport == handbuilt.COPY_HEURISTIC_PORT][0]
     c.messages("heuristic: bench hello", dh, dh.to_port(heur.dport), heur.expected)
+    c.messages("heuristic: copy HELLO", dhc, dhc.to_port(copy_heur.dport), copy_heur.expected)
+    c.equal("heuristic: copy types", dhc.extra["tether.copy.type"], [f"0x{m[0]:02x}" for m in handbuilt.COPY])
     c.equal("heuristic: bench types", sum(dh.bench_types.values(), []), ["hello", "settings"])
     c.messages("Decode As", das, das.to_port(as_port), handbuilt.MESSAGES)
     for (fmt, vals), dr in zip(handbuilt.RECORDS, drec):
@@ -128,6 +134,19 @@ def check_handbuilt(c: Checks, tmp: str) -> None:
         c.equal(f"record {fmt!r}", sum(dr.records.values(), []), [want])
         c.equal(f"record {fmt!r}: the other sizes flagged",
                 len([p for p in dr.problems if "the format needs" in p[1]]), len(handbuilt.RECORDS) - 1)
+
+
+def check_ball_copy(c: Checks, d: Decoded) -> None:
+    """The ball record field by field; copy frames by type and counter."""
+    x = d.extra
+    c.equal("ball: kinds", x["tether.ball.kind"], ["1", "2"])
+    c.equal("ball: ids", x["tether.ball.id"], ["0x0000000700000001"] * 2)
+    c.equal("ball: senders", x["tether.ball.sender"], ["7", "9"])
+    c.equal("ball: y and red", (x["tether.ball.y"][:1], x["tether.ball.r"][:1]), (["0.5"], ["255"]))
+    c.equal("copy: frame types", x["tether.copy.type"], [f"0x{m[0]:02x}" for m in handbuilt.COPY])
+    c.equal("copy: counters of the sealed records", x["tether.copy.counter"], [str(i) for i in range(6)])
+    c.equal("copy: sealed lengths", x["tether.copy.sealed_len"], [str(len(m) - 18) for m in handbuilt.COPY[3:]])
+    c.equal("copy: FINAL flags", x["tether.copy.final"], ["0"] * 5 + ["1"])
 
 
 def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:
