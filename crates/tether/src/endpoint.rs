@@ -86,6 +86,12 @@ impl Endpoint {
         }
     }
 
+    /// The endpoint of a Unix socket's address: its path, or an empty path
+    /// for an unnamed socket (a client that never bound, one of a pair).
+    pub(crate) fn unix_peer(path: Option<&Path>) -> Self {
+        Endpoint::Unix(path.map(Path::to_path_buf).unwrap_or_default())
+    }
+
     /// The scheme name: `tcp`, `udp` or `unix`.
     pub fn scheme(&self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -18,7 +19,7 @@ use crate::writer::Writer;
 
 /// One read asks the kernel for up to this much, so a single syscall can
 /// bring in many small frames.
-const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 /// Below this much free space the buffer is grown before reading.
 const MIN_SPARE: usize = 4 * 1024;
 
@@ -42,6 +43,8 @@ const MIN_SPARE: usize = 4 * 1024;
 /// ```
 #[derive(Debug)]
 pub struct Link {
+    /// The socket, shared with the write half (and its `Sender`s).
+    stream: Arc<Stream>,
     sender: Sender,
     decoder: FrameCodec,
     rbuf: BytesMut,
@@ -141,8 +144,11 @@ impl Link {
 
     pub(crate) fn from_stream(stream: Stream, options: &Options) -> Result<Link> {
         stream.set_nodelay(options.nodelay)?;
+        let stream = Arc::new(stream);
+        let writer = Writer::new(Arc::clone(&stream), options.codec(), options.linger);
         Ok(Link {
-            sender: Sender::new(Writer::new(stream, options.codec(), options.linger)),
+            stream,
+            sender: Sender::new(writer),
             decoder: options.codec(),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             eof: false,
@@ -222,7 +228,7 @@ impl Link {
     /// when a signal came and the link is
     /// [interruptible](Link::set_interruptible).
     pub fn recv(&mut self) -> Result<Bytes> {
-        self.sender.writer().before_receive()?;
+        self.sender.before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(frame);
         }
@@ -237,7 +243,7 @@ impl Link {
 
     /// Receives one message if one arrives within `timeout`; `Ok(None)` if not.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
-        self.sender.writer().before_receive()?;
+        self.sender.before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(Some(frame));
         }
@@ -285,7 +291,7 @@ impl Link {
 
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         if self.read_timeout != timeout {
-            self.sender.stream().set_read_timeout(timeout)?;
+            self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
         }
         Ok(())
@@ -330,7 +336,7 @@ impl Link {
 
     /// Receives one message if a whole one is already here; never waits.
     pub fn try_recv(&mut self) -> Result<Option<Bytes>> {
-        self.sender.writer().before_receive()?;
+        self.sender.before_receive()?;
         if let Some(frame) = self.next_buffered()? {
             return Ok(Some(frame));
         }
@@ -361,8 +367,7 @@ impl Link {
             self.rbuf.reserve(READ_CHUNK);
         }
         let n = self
-            .sender
-            .stream()
+            .stream
             .recv_into(&mut self.rbuf, dont_wait, self.on_signal)?;
         if n == 0 {
             self.eof = true;
@@ -375,19 +380,19 @@ impl Link {
     /// complete: a full socket buffer is waited on rather than leaving half a
     /// frame.
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<()> {
-        self.sender.stream().set_nonblocking(nonblocking)?;
+        self.stream.set_nonblocking(nonblocking)?;
         self.nonblocking = nonblocking;
         Ok(())
     }
 
     /// Turns Nagle's algorithm off (`true`, the default) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) -> Result<()> {
-        self.sender.set_nodelay(nodelay)
+        Ok(self.stream.set_nodelay(nodelay)?)
     }
 
     /// Whether Nagle's algorithm is off (always true for Unix sockets).
     pub fn nodelay(&self) -> Result<bool> {
-        self.sender.nodelay()
+        Ok(self.stream.nodelay()?)
     }
 
     /// Sets the linger window; zero writes every send at once.
@@ -413,12 +418,12 @@ impl Link {
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> Result<Endpoint> {
-        self.sender.peer_addr()
+        Ok(self.stream.peer_endpoint()?)
     }
 
     /// The address of this end.
     pub fn local_addr(&self) -> Result<Endpoint> {
-        self.sender.local_addr()
+        Ok(self.stream.local_endpoint()?)
     }
 
     /// Writes what is gathered, then shuts down reading, writing or both.
@@ -446,13 +451,13 @@ fn connect_tcp(addrs: &[SocketAddr], timeout: Option<Duration>) -> io::Result<Tc
 
 impl AsRawFd for Link {
     fn as_raw_fd(&self) -> RawFd {
-        self.sender.stream().as_raw_fd()
+        self.stream.as_raw_fd()
     }
 }
 
 impl AsFd for Link {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sender.stream().as_fd()
+        self.stream.as_fd()
     }
 }
 

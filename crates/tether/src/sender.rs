@@ -2,7 +2,6 @@
 
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,11 +46,13 @@ impl Sender {
         }
     }
 
-    pub(crate) fn writer(&self) -> &Writer {
-        &self.writer
+    /// Called by the link before each receive; see
+    /// [`Writer::before_receive`].
+    pub(crate) fn before_receive(&self) -> Result<()> {
+        self.writer.before_receive()
     }
 
-    pub(crate) fn stream(&self) -> &Stream {
+    fn stream(&self) -> &Stream {
         self.writer.stream()
     }
 
@@ -110,18 +111,12 @@ impl Sender {
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> Result<Endpoint> {
-        Ok(match self.stream() {
-            Stream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
-            Stream::Unix(s) => unix_endpoint(s.peer_addr()?.as_pathname()),
-        })
+        Ok(self.stream().peer_endpoint()?)
     }
 
     /// The address of this end.
     pub fn local_addr(&self) -> Result<Endpoint> {
-        Ok(match self.stream() {
-            Stream::Tcp(s) => Endpoint::tcp(s.local_addr()?),
-            Stream::Unix(s) => unix_endpoint(s.local_addr()?.as_pathname()),
-        })
+        Ok(self.stream().local_endpoint()?)
     }
 
     /// Writes what is gathered, then shuts down reading, writing or both.
@@ -134,10 +129,6 @@ impl Sender {
         }
         Ok(self.stream().shutdown(how)?)
     }
-}
-
-fn unix_endpoint(path: Option<&Path>) -> Endpoint {
-    Endpoint::Unix(path.map(Path::to_path_buf).unwrap_or_default())
 }
 
 impl AsRawFd for Sender {

@@ -10,6 +10,8 @@ use std::time::Duration;
 use bytes::BytesMut;
 use socket2::SockRef;
 
+use crate::endpoint::Endpoint;
+
 /// Timeouts from this long up are left to the kernel (`SO_RCVTIMEO`), so a
 /// timed receive is one syscall, as an untimed one is. The kernel counts in
 /// scheduler ticks (1 to 4 ms), too coarse for shorter ones, which `poll`.
@@ -135,6 +137,22 @@ impl Stream {
             Stream::Tcp(s) => s.nodelay(),
             Stream::Unix(_) => Ok(true),
         }
+    }
+
+    /// The address of the other end.
+    pub(crate) fn peer_endpoint(&self) -> io::Result<Endpoint> {
+        Ok(match self {
+            Stream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
+            Stream::Unix(s) => Endpoint::unix_peer(s.peer_addr()?.as_pathname()),
+        })
+    }
+
+    /// The address of this end.
+    pub(crate) fn local_endpoint(&self) -> io::Result<Endpoint> {
+        Ok(match self {
+            Stream::Tcp(s) => Endpoint::tcp(s.local_addr()?),
+            Stream::Unix(s) => Endpoint::unix_peer(s.local_addr()?.as_pathname()),
+        })
     }
 
     pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {

@@ -1,12 +1,7 @@
-//! The write side of a blocking link: direct writes, batching, and the
-//! linger window that coalesces closely-spaced sends.
-//!
-//! With a linger of zero every send is one write. With a linger, a send on
-//! an idle link is still written at once; sends that follow closely are
-//! gathered in a buffer and written together by whichever comes first: the
-//! next receive, an explicit flush, the buffer filling up, or a flusher
-//! thread that wakes when the oldest gathered message has waited a linger.
-//! The thread is started only the first time a send is gathered.
+//! The write side of a blocking link: carries out what the linger policy
+//! ([`Coalescer`]) decides, with one gather buffer, one socket lock and a
+//! flusher thread, started the first time a send is gathered, that writes
+//! the gathered bytes when they are due.
 
 use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,21 +12,18 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, BytesMut};
 use tether_proto::{Envelope, FrameCodec};
 
+use crate::coalescer::{Coalescer, SendAction, Tick};
 use crate::error::{Error, Result};
 use crate::stream::Stream;
-
-/// Gathered bytes past this are written at once: a batch that size already
-/// amortises the syscall, and the buffer stays small.
-const HIGH_WATER: usize = 256 * 1024;
 
 /// Frames up to this size are copied into one stack buffer and written with
 /// a plain `write`; larger ones go out with `writev`, without a copy.
 const SMALL_FRAME: usize = 256;
 
-/// Shared by the link and its flusher thread.
+/// Shared by the link's senders and the flusher thread.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) stream: Stream,
+struct Shared {
+    stream: Arc<Stream>,
     state: Mutex<WriteState>,
     /// Held while bytes go to the socket, so writes never interleave. Taken
     /// while holding `state`, never the other way round; the flusher drops
@@ -40,20 +32,17 @@ pub(crate) struct Shared {
     wake: Condvar,
     /// Set while gathered bytes wait, so a receive can skip the lock.
     pending: AtomicBool,
-    /// A receive happened since the last write: the next send answers a
-    /// request, and is written at once.
-    received_since_write: AtomicBool,
+    /// A receive began; handed to the coalescer by the next call that takes
+    /// the lock, so a receive itself never takes it.
+    received: AtomicBool,
 }
 
 #[derive(Debug)]
 struct WriteState {
     buf: BytesMut,
-    /// When the oldest gathered message arrived; `None` when nothing waits.
-    oldest: Option<Instant>,
-    last_write: Option<Instant>,
+    policy: Coalescer,
     /// A write by the flusher failed; reported by the next call.
     error: Option<io::Error>,
-    linger: Duration,
     closing: bool,
     /// The flusher thread, started the first time a send is gathered.
     flusher: Option<JoinHandle<()>>,
@@ -63,7 +52,7 @@ struct WriteState {
 /// touches, so a [`crate::Sender`] on another thread can share it.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    pub(crate) shared: Arc<Shared>,
+    shared: Arc<Shared>,
     encoder: FrameCodec,
 }
 
@@ -81,6 +70,21 @@ fn append(buf: &mut BytesMut, env: &Envelope, payload: &[u8]) {
 }
 
 impl Shared {
+    /// The state, with a receive that began since the last call handed to
+    /// the policy, so it sees receives and writes in their order.
+    fn state(&self) -> MutexGuard<'_, WriteState> {
+        let mut st = lock(&self.state);
+        self.note_receive(&mut st);
+        st
+    }
+
+    fn note_receive(&self, st: &mut WriteState) {
+        if self.received.load(Ordering::Relaxed) {
+            self.received.store(false, Ordering::Relaxed);
+            st.policy.on_receive();
+        }
+    }
+
     /// Writes one frame straight to the socket. The caller holds `state`.
     fn write_frame(&self, env: &Envelope, payload: &[u8]) -> io::Result<()> {
         let _socket = lock(&self.socket);
@@ -103,67 +107,54 @@ impl Shared {
 
     /// Writes everything gathered, then one more frame, in one `writev`.
     /// The caller holds `state`.
-    fn write_gathered_and(
-        &self,
-        st: &mut WriteState,
-        env: &Envelope,
-        payload: &[u8],
-    ) -> Result<()> {
+    fn write_gathered_and(&self, buf: &mut BytesMut, env: &Envelope, payload: &[u8]) -> Result<()> {
         let res = {
             let _socket = lock(&self.socket);
             let mut parts = [
-                IoSlice::new(&st.buf),
+                IoSlice::new(buf),
                 IoSlice::new(env.prefix()),
                 IoSlice::new(payload),
                 IoSlice::new(env.suffix()),
             ];
             self.stream.write_all_vectored(&mut parts)
         };
-        self.written(st);
+        self.emptied(buf);
         res.map_err(Error::from)
     }
 
-    /// Bookkeeping after the gathered bytes went to the socket.
-    fn written(&self, st: &mut WriteState) {
-        st.buf.clear();
-        st.oldest = None;
-        st.last_write = Some(Instant::now());
-        self.received_since_write.store(false, Ordering::Relaxed);
-        self.pending.store(false, Ordering::Relaxed);
-    }
-
-    /// Writes everything gathered. The caller holds `state`.
-    fn write_gathered(&self, st: &mut WriteState) -> Result<()> {
-        if st.buf.is_empty() {
-            return Ok(());
-        }
+    /// Writes everything gathered. The caller holds `state`, and the policy
+    /// has counted the write.
+    fn write_gathered(&self, buf: &mut BytesMut) -> Result<()> {
         let res = {
             let _socket = lock(&self.socket);
-            self.stream.write_all(&st.buf)
+            self.stream.write_all(buf)
         };
-        self.written(st);
+        self.emptied(buf);
         res.map_err(Error::from)
+    }
+
+    fn emptied(&self, buf: &mut BytesMut) {
+        buf.clear();
+        self.pending.store(false, Ordering::Relaxed);
     }
 }
 
 impl Writer {
-    pub(crate) fn new(stream: Stream, encoder: FrameCodec, linger: Duration) -> Self {
+    pub(crate) fn new(stream: Arc<Stream>, encoder: FrameCodec, linger: Duration) -> Self {
         Self {
             shared: Arc::new(Shared {
                 stream,
                 state: Mutex::new(WriteState {
                     buf: BytesMut::new(),
-                    oldest: None,
-                    last_write: None,
+                    policy: Coalescer::new(linger),
                     error: None,
-                    linger,
                     closing: false,
                     flusher: None,
                 }),
                 socket: Mutex::new(()),
                 wake: Condvar::new(),
                 pending: AtomicBool::new(false),
-                received_since_write: AtomicBool::new(true),
+                received: AtomicBool::new(false),
             }),
             encoder,
         }
@@ -178,14 +169,14 @@ impl Writer {
     }
 
     pub(crate) fn linger(&self) -> Duration {
-        lock(&self.shared.state).linger
+        lock(&self.shared.state).policy.linger()
     }
 
     pub(crate) fn set_linger(&self, linger: Duration) -> Result<()> {
-        let mut st = lock(&self.shared.state);
-        st.linger = linger;
-        if linger.is_zero() {
-            self.shared.write_gathered(&mut st)?;
+        let mut st = self.shared.state();
+        let WriteState { buf, policy, .. } = &mut *st;
+        if policy.set_linger(linger, Instant::now) {
+            self.shared.write_gathered(buf)?;
         }
         Ok(())
     }
@@ -194,41 +185,25 @@ impl Writer {
     pub(crate) fn send(&self, payload: &[u8]) -> Result<()> {
         let env = self.encoder.envelope(payload)?;
         let shared = &self.shared;
-        let mut st = lock(&shared.state);
+        let mut st = shared.state();
         if let Some(e) = st.error.take() {
             return Err(e.into());
         }
-        let frame_len = env.overhead() + payload.len();
-        if !st.buf.is_empty() && (st.linger.is_zero() || st.buf.len() + frame_len >= HIGH_WATER) {
-            // Written now, behind what is gathered, without copying a large
-            // payload into the buffer first.
-            return shared.write_gathered_and(&mut st, &env, payload);
-        }
-        if !st.buf.is_empty() {
-            // Something is gathered already (by an earlier send or by
-            // feed): this message goes behind it, never ahead.
-            append(&mut st.buf, &env, payload);
-            if st.oldest.is_some() {
-                // The flusher is armed already; no clock needed.
-                return Ok(());
+        let WriteState { buf, policy, .. } = &mut *st;
+        debug_assert_eq!(policy.gathered(), buf.len());
+        match policy.on_send(env.overhead() + payload.len(), Instant::now) {
+            SendAction::Write => shared.write_frame(&env, payload).map_err(Error::from),
+            // Without copying a large payload into the buffer first.
+            SendAction::WriteAfterGathered => shared.write_gathered_and(buf, &env, payload),
+            SendAction::Gather => {
+                append(buf, &env, payload);
+                Ok(())
             }
-            return arm_flusher(shared, st, Instant::now());
+            SendAction::GatherUntil(_) => {
+                append(buf, &env, payload);
+                arm_flusher(shared, st)
+            }
         }
-        if st.linger.is_zero() {
-            return shared.write_frame(&env, payload).map_err(Error::from);
-        }
-        let now = Instant::now();
-        let idle = shared.received_since_write.load(Ordering::Relaxed)
-            || st
-                .last_write
-                .map_or(true, |t| now.duration_since(t) >= st.linger);
-        if idle || frame_len >= HIGH_WATER {
-            st.last_write = Some(now);
-            shared.received_since_write.store(false, Ordering::Relaxed);
-            return shared.write_frame(&env, payload).map_err(Error::from);
-        }
-        append(&mut st.buf, &env, payload);
-        arm_flusher(shared, st, now)
     }
 
     /// Gathers messages without writing them (until the buffer fills);
@@ -239,7 +214,8 @@ impl Writer {
         B: AsRef<[u8]>,
     {
         let shared = &*self.shared;
-        let mut st = lock(&shared.state);
+        let mut st = shared.state();
+        let WriteState { buf, policy, .. } = &mut *st;
         let mut result = Ok(());
         for message in messages {
             let payload = message.as_ref();
@@ -251,12 +227,12 @@ impl Writer {
                     break;
                 }
             };
-            append(&mut st.buf, &env, payload);
-            if st.buf.len() >= HIGH_WATER {
-                shared.write_gathered(&mut st)?;
+            append(buf, &env, payload);
+            if policy.on_feed(env.overhead() + payload.len(), Instant::now) {
+                shared.write_gathered(buf)?;
             }
         }
-        if !st.buf.is_empty() {
+        if !buf.is_empty() {
             shared.pending.store(true, Ordering::Relaxed);
         }
         result
@@ -264,11 +240,15 @@ impl Writer {
 
     /// Writes whatever is gathered.
     pub(crate) fn flush(&self) -> Result<()> {
-        let mut st = lock(&self.shared.state);
+        let mut st = self.shared.state();
         if let Some(e) = st.error.take() {
             return Err(e.into());
         }
-        self.shared.write_gathered(&mut st)
+        let WriteState { buf, policy, .. } = &mut *st;
+        if policy.on_flush(Instant::now) {
+            self.shared.write_gathered(buf)?;
+        }
+        Ok(())
     }
 
     /// Called before a receive: writes what is gathered (so a request never
@@ -277,21 +257,14 @@ impl Writer {
         if self.shared.pending.load(Ordering::Relaxed) {
             self.flush()?;
         }
-        self.shared
-            .received_since_write
-            .store(true, Ordering::Relaxed);
+        self.shared.received.store(true, Ordering::Relaxed);
         Ok(())
     }
 }
 
-/// Makes the flusher write what is gathered one linger after `now`,
-/// starting its thread the first time.
-fn arm_flusher(
-    shared: &Arc<Shared>,
-    mut st: MutexGuard<'_, WriteState>,
-    now: Instant,
-) -> Result<()> {
-    st.oldest = Some(now);
+/// Has the flusher look at the new deadline, starting its thread the first
+/// time.
+fn arm_flusher(shared: &Arc<Shared>, mut st: MutexGuard<'_, WriteState>) -> Result<()> {
     shared.pending.store(true, Ordering::Relaxed);
     if st.flusher.is_some() {
         drop(st);
@@ -299,7 +272,7 @@ fn arm_flusher(
         return Ok(());
     }
     // Started with the state locked: the thread's first act is to take the
-    // lock, so it sees `oldest` as set here.
+    // lock, so it sees the deadline set here.
     let for_thread = Arc::clone(shared);
     st.flusher = Some(spawn_without_signals(move || run_flusher(&for_thread))?);
     Ok(())
@@ -325,43 +298,44 @@ fn spawn_without_signals(run: impl FnOnce() + Send + 'static) -> io::Result<Join
     }
 }
 
-/// Writes gathered messages once the oldest has waited a linger.
+/// Writes gathered messages when the policy says they are due.
 fn run_flusher(shared: &Shared) {
-    let mut st = lock(&shared.state);
+    let mut st = shared.state();
     loop {
         if st.closing {
             return;
         }
-        let Some(oldest) = st.oldest else {
-            st = shared.wake.wait(st).unwrap_or_else(|p| p.into_inner());
-            continue;
-        };
-        let due = oldest + st.linger;
         let now = Instant::now();
-        if now < due {
-            st = shared
-                .wake
-                .wait_timeout(st, due - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-            continue;
+        match st.policy.on_tick(now) {
+            Tick::Idle => {
+                st = shared.wake.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            Tick::WaitUntil(due) => {
+                st = shared
+                    .wake
+                    .wait_timeout(st, due - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+            Tick::Write => {
+                // Take the batch and the socket, then let senders gather
+                // the next batch while this one is written.
+                let batch = st.buf.split();
+                shared.pending.store(false, Ordering::Relaxed);
+                let socket = lock(&shared.socket);
+                drop(st);
+                let res = shared.stream.write_all(&batch);
+                drop(socket);
+                drop(batch);
+                st = shared.state();
+                if let Err(e) = res {
+                    st.error = Some(e);
+                }
+                continue;
+            }
         }
-        // Take the batch and the socket, then let senders gather the next
-        // batch while this one is written.
-        let batch = st.buf.split();
-        st.oldest = None;
-        st.last_write = Some(now);
-        shared.received_since_write.store(false, Ordering::Relaxed);
-        shared.pending.store(false, Ordering::Relaxed);
-        let socket = lock(&shared.socket);
-        drop(st);
-        let res = shared.stream.write_all(&batch);
-        drop(socket);
-        drop(batch);
-        st = lock(&shared.state);
-        if let Err(e) = res {
-            st.error = Some(e);
-        }
+        // Woken: a receive may have begun meanwhile.
+        shared.note_receive(&mut st);
     }
 }
 
@@ -369,9 +343,12 @@ impl Drop for Writer {
     fn drop(&mut self) {
         let flusher = {
             let mut st = lock(&self.shared.state);
+            let WriteState { buf, policy, .. } = &mut *st;
             // Best effort: a message the caller sent should not vanish
             // because the link was dropped inside the linger.
-            let _ = self.shared.write_gathered(&mut st);
+            if policy.on_flush(Instant::now) {
+                let _ = self.shared.write_gathered(buf);
+            }
             st.closing = true;
             st.flusher.take()
         };
