@@ -25,7 +25,9 @@ pub use error::CodecError;
 pub use fixed::FixedCodec;
 pub use framing::{Framing, ParseFramingError};
 pub use length::LengthCodec;
-pub use limits::{DEFAULT_MAX_FRAME_LEN, MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6};
+pub use limits::{
+    DEFAULT_MAX_FRAME_LEN, LENGTH_PREFIX_LEN, MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6,
+};
 pub use line::LineCodec;
 pub use raw::RawCodec;
 pub use record::{Record, RecordError, Value, Values};

@@ -1,10 +1,8 @@
 //! `tether.DatagramLink`: UDP, one datagram per message.
 
-use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::{Mutex, MutexGuard};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 use tether::Endpoint;
@@ -46,28 +44,6 @@ impl DatagramLink {
     }
 }
 
-/// The first address `endpoint` (`udp://HOST:PORT`) names.
-fn udp_addr(py: Python<'_>, endpoint: &str) -> PyResult<SocketAddr> {
-    let ep: Endpoint = endpoint
-        .parse()
-        .map_err(|e: tether::EndpointError| to_py(py, e.into()))?;
-    if ep.scheme() != "udp" {
-        return Err(to_py(
-            py,
-            tether::Error::WrongScheme {
-                endpoint: ep.to_string(),
-                expected: "udp://",
-                hint: "",
-            },
-        ));
-    }
-    let addrs = ep.socket_addrs().map_err(|e| to_py(py, e.into()))?;
-    addrs
-        .into_iter()
-        .next()
-        .ok_or_else(|| PyValueError::new_err(format!("{endpoint} names no address")))
-}
-
 #[pymethods]
 impl DatagramLink {
     /// Binds `udp://HOST:PORT` (port 0 for any free port) to receive, and to
@@ -94,7 +70,7 @@ impl DatagramLink {
 
     /// Sends one datagram to `endpoint` (`udp://HOST:PORT`).
     fn send_to(&self, py: Python<'_>, message: &Bound<'_, PyAny>, endpoint: &str) -> PyResult<()> {
-        let to = udp_addr(py, endpoint)?;
+        let to = tether::DatagramLink::resolve(endpoint).map_err(|e| to_py(py, e))?;
         let bytes = as_bytes(message)?;
         let payload = bytes.as_bytes();
         py.detach(|| self.with(|link| link.send_to(payload, to)))

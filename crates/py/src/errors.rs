@@ -74,6 +74,7 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
         | Error::Bind { cause: source, .. }
         | Error::Io(source) => os_error(py, source, msg),
         Error::WouldBlock => os_error(py, &io::ErrorKind::WouldBlock.into(), msg),
+        Error::NotConnected { .. } => os_error(py, &io::ErrorKind::NotConnected.into(), msg),
         // The binding runs the signal handlers and waits on; this is only
         // reached if a handler returned without raising and the caller
         // asked for no retry.

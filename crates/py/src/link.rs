@@ -254,6 +254,8 @@ impl Link {
     /// every further message already read from the socket, up to
     /// `max_count`. An empty list means the timeout passed. The cheapest way
     /// to drain a fast sender from Python.
+    // The default is the Python API's own number (written out, so the text
+    // signature and the stub show it): more whole frames than one read holds.
     #[pyo3(signature = (max_count=65536, timeout=None))]
     fn recv_many<'py>(
         &self,

@@ -15,6 +15,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tether::{Link, Listener, Options};
 
 const MESSAGES: u64 = 100_000;
+/// The length prefix of a frame.
+const HEADER: usize = tether::proto::LENGTH_PREFIX_LEN;
+/// What the raw receiver reads per call, and the raw sender's batch.
+const CHUNK: usize = 64 * 1024;
 
 /// Pins the calling thread to one CPU. Round trips run both ends on CPU 0:
 /// on a small VM a wake-up across CPUs costs tens of microseconds, by
@@ -36,7 +40,7 @@ fn raw_echo_server() -> String {
         pin_to(0);
         let (mut s, _) = listener.accept().unwrap();
         s.set_nodelay(true).unwrap();
-        let mut frame = [0u8; 8];
+        let mut frame = [0u8; HEADER + 4];
         while s.read_exact(&mut frame).is_ok() {
             if s.write_all(&frame).is_err() {
                 break;
@@ -117,15 +121,17 @@ fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
     thread::spawn(move || {
         pin_to(0);
         let (mut s, _) = listener.accept().unwrap();
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; CHUNK];
         let (mut start, mut end) = (0usize, 0usize);
         while go_rx.recv().is_ok() {
             let mut count = 0;
             let mut bytes = 0u64;
             while count < MESSAGES {
-                if end - start < 4
+                if end - start < HEADER
                     || end - start
-                        < 4 + u32::from_be_bytes(buf[start..start + 4].try_into().unwrap()) as usize
+                        < HEADER
+                            + u32::from_be_bytes(buf[start..start + HEADER].try_into().unwrap())
+                                as usize
                 {
                     buf.copy_within(start..end, 0);
                     end -= start;
@@ -133,9 +139,10 @@ fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
                     end += s.read(&mut buf[end..]).unwrap();
                     continue;
                 }
-                let len = u32::from_be_bytes(buf[start..start + 4].try_into().unwrap()) as usize;
+                let len =
+                    u32::from_be_bytes(buf[start..start + HEADER].try_into().unwrap()) as usize;
                 bytes += len as u64;
-                start += 4 + len;
+                start += HEADER + len;
                 count += 1;
             }
             done_tx.send(bytes).unwrap();
@@ -155,14 +162,14 @@ fn one_way(c: &mut Criterion) {
     let (addr, go, done) = raw_counter();
     let mut raw = TcpStream::connect(&addr).unwrap();
     raw.set_nodelay(true).unwrap();
-    let mut batch = Vec::with_capacity(64 * 1024);
+    let mut batch = Vec::with_capacity(CHUNK);
     group.bench_function("std_net_batch", |b| {
         b.iter(|| {
             go.send(()).unwrap();
             for i in 0..MESSAGES as u32 {
-                batch.extend_from_slice(&[0, 0, 0, 4]);
+                batch.extend_from_slice(&4u32.to_be_bytes());
                 batch.extend_from_slice(&i.to_le_bytes());
-                if batch.len() >= 64 * 1024 {
+                if batch.len() >= CHUNK {
                     raw.write_all(&batch).unwrap();
                     batch.clear();
                 }

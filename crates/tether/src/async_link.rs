@@ -14,9 +14,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use tokio_util::codec::{Decoder, Framed};
 
-use crate::datagram::max_udp_payload;
+use crate::datagram::{check_datagram, RECV_BUF};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
+use crate::link::READ_CHUNK;
 use crate::listener::{Inner, SocketFile};
 use crate::options::Options;
 
@@ -148,7 +149,7 @@ impl AsyncLink {
             s.set_nodelay(options.nodelay)?;
         }
         Ok(AsyncLink {
-            framed: Framed::with_capacity(stream, options.codec(), 64 * 1024),
+            framed: Framed::with_capacity(stream, options.codec(), READ_CHUNK),
         })
     }
 
@@ -274,12 +275,7 @@ impl AsyncLink {
     pub fn peer_addr(&self) -> Result<Endpoint> {
         Ok(match self.framed.get_ref() {
             AsyncStream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
-            AsyncStream::Unix(s) => Endpoint::Unix(
-                s.peer_addr()?
-                    .as_pathname()
-                    .map(|p| p.to_path_buf())
-                    .unwrap_or_default(),
-            ),
+            AsyncStream::Unix(s) => Endpoint::unix_peer(s.peer_addr()?.as_pathname()),
         })
     }
 
@@ -386,11 +382,10 @@ impl AsyncListener {
             }
             AsyncInner::Unix(l, _) => {
                 let (s, addr) = l.accept().await?;
-                let path = addr
-                    .as_pathname()
-                    .map(|p| p.to_path_buf())
-                    .unwrap_or_default();
-                (AsyncStream::Unix(s), Endpoint::Unix(path))
+                (
+                    AsyncStream::Unix(s),
+                    Endpoint::unix_peer(addr.as_pathname()),
+                )
             }
         };
         Ok((AsyncLink::from_stream(stream, &self.options)?, peer))
@@ -441,17 +436,14 @@ impl AsyncDatagramLink {
         Ok(AsyncDatagramLink {
             socket: UdpSocket::from_std(socket)?,
             peer,
-            buf: vec![0; 65_536].into_boxed_slice(),
+            buf: vec![0; RECV_BUF].into_boxed_slice(),
         })
     }
 
     /// Sends one datagram to the connected peer.
     pub async fn send(&self, payload: &[u8]) -> Result<()> {
-        let peer = self.peer.ok_or_else(|| {
-            Error::Io(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "this AsyncDatagramLink was bound, not connected: use send_to",
-            ))
+        let peer = self.peer.ok_or(Error::NotConnected {
+            link: "AsyncDatagramLink",
         })?;
         check_datagram(payload.len(), &peer)?;
         self.socket.send(payload).await?;
@@ -475,12 +467,4 @@ impl AsyncDatagramLink {
     pub fn local_addr(&self) -> Result<Endpoint> {
         Ok(Endpoint::udp(self.socket.local_addr()?))
     }
-}
-
-fn check_datagram(len: usize, to: &SocketAddr) -> Result<()> {
-    let max = max_udp_payload(to);
-    if len > max {
-        return Err(Error::DatagramTooLarge { len, max });
-    }
-    Ok(())
 }

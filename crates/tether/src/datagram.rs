@@ -12,8 +12,8 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::stream::{wait_fd, KERNEL_TIMEOUT_MIN};
 
-/// Receive buffer: the largest datagram UDP can carry.
-const MAX_DATAGRAM: usize = 65_536;
+/// Receive buffer: room for the largest datagram UDP can carry.
+pub(crate) const RECV_BUF: usize = 1 << 16;
 
 /// The largest payload a datagram to `addr` may carry.
 pub fn max_udp_payload(addr: &SocketAddr) -> usize {
@@ -92,41 +92,54 @@ impl DatagramLink {
         ))
     }
 
+    /// The first address a `udp://HOST:PORT` endpoint names, resolving a
+    /// host name, for [`DatagramLink::send_to`].
+    ///
+    /// ```
+    /// let to = tether::DatagramLink::resolve("udp://127.0.0.1:9000")?;
+    /// assert_eq!(to.port(), 9000);
+    /// assert!(tether::DatagramLink::resolve("tcp://127.0.0.1:9000").is_err());
+    /// # Ok::<(), tether::Error>(())
+    /// ```
+    pub fn resolve<E>(endpoint: E) -> Result<SocketAddr>
+    where
+        E: TryInto<Endpoint>,
+        Error: From<E::Error>,
+    {
+        let endpoint = udp_endpoint(endpoint.try_into()?)?;
+        let addrs = endpoint.socket_addrs()?;
+        // socket_addrs never gives an empty list without an error.
+        addrs
+            .into_iter()
+            .next()
+            .ok_or_else(|| io::ErrorKind::NotFound.into())
+            .map_err(|e: io::Error| e.into())
+    }
+
     /// Wraps a bound (and possibly connected) socket.
     pub fn from_socket(socket: UdpSocket, peer: Option<SocketAddr>) -> Self {
         Self {
             socket,
             peer,
-            buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
+            buf: vec![0; RECV_BUF].into_boxed_slice(),
             nonblocking: false,
             read_timeout: None,
         }
     }
 
-    fn check_size(len: usize, to: &SocketAddr) -> Result<()> {
-        let max = max_udp_payload(to);
-        if len > max {
-            return Err(Error::DatagramTooLarge { len, max });
-        }
-        Ok(())
-    }
-
     /// Sends one datagram to the connected peer.
     pub fn send(&mut self, payload: &[u8]) -> Result<()> {
-        let Some(peer) = self.peer else {
-            return Err(Error::Io(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "this DatagramLink was bound, not connected: use send_to",
-            )));
-        };
-        Self::check_size(payload.len(), &peer)?;
+        let peer = self.peer.ok_or(Error::NotConnected {
+            link: "DatagramLink",
+        })?;
+        check_datagram(payload.len(), &peer)?;
         self.socket.send(payload)?;
         Ok(())
     }
 
     /// Sends one datagram to `to`.
     pub fn send_to(&mut self, payload: &[u8], to: SocketAddr) -> Result<()> {
-        Self::check_size(payload.len(), &to)?;
+        check_datagram(payload.len(), &to)?;
         self.socket.send_to(payload, to)?;
         Ok(())
     }
@@ -240,6 +253,16 @@ impl DatagramLink {
     pub fn into_socket(self) -> UdpSocket {
         self.socket
     }
+}
+
+/// Refuses a payload over what one datagram to `to` can carry, before
+/// anything is sent.
+pub(crate) fn check_datagram(len: usize, to: &SocketAddr) -> Result<()> {
+    let max = max_udp_payload(to);
+    if len > max {
+        return Err(Error::DatagramTooLarge { len, max });
+    }
+    Ok(())
 }
 
 fn udp_endpoint(endpoint: Endpoint) -> Result<Endpoint> {

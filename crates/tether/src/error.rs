@@ -53,6 +53,13 @@ pub enum Error {
         /// The limit for the address family (65,507 for IPv4, 65,527 for IPv6).
         max: usize,
     },
+    /// `send` on a datagram link that was bound, not connected: it has no
+    /// peer to send to.
+    #[error("this {link} was bound, not connected: use send_to")]
+    NotConnected {
+        /// The kind of link, as `DatagramLink`.
+        link: &'static str,
+    },
     /// The endpoint's scheme does not fit the call, as `udp://` given to a
     /// stream link.
     #[error("{endpoint} is not a {expected} endpoint{hint}")]
@@ -121,6 +128,7 @@ impl From<Error> for io::Error {
                 io::Error::new(io::ErrorKind::UnexpectedEof, e)
             }
             Error::WouldBlock => io::ErrorKind::WouldBlock.into(),
+            Error::NotConnected { .. } => io::Error::new(io::ErrorKind::NotConnected, e),
             Error::Interrupted => io::ErrorKind::Interrupted.into(),
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }

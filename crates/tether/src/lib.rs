@@ -21,6 +21,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod coalescer;
 mod datagram;
 mod endpoint;
 mod error;
@@ -43,7 +44,7 @@ pub use options::{Options, DEFAULT_LINGER};
 pub use sender::Sender;
 
 #[cfg(feature = "tokio")]
-pub use async_link::{AsyncDatagramLink, AsyncLink, AsyncListener};
+pub use async_link::{AsyncDatagramLink, AsyncLink, AsyncListener, AsyncStream};
 
 pub use bytes::Bytes;
 /// The sans-IO codecs and record format, re-exported.

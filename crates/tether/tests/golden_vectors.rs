@@ -21,7 +21,9 @@ fn vectors() -> Vec<Value> {
 }
 
 fn codec_for(v: &Value) -> FrameCodec {
-    let max = v["max_frame_len"].as_u64().unwrap_or(16 * 1024 * 1024) as usize;
+    let max = v["max_frame_len"]
+        .as_u64()
+        .unwrap_or(tether::DEFAULT_MAX_FRAME_LEN as u64) as usize;
     let framing = match v["framing"].as_str().unwrap() {
         "length" => Framing::Length,
         "line" => Framing::Line,
