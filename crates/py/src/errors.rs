@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyModule, PyType};
 use pyo3::PyErrArguments;
-use tether::{CodecError, Error};
+use tether::{CodecError, Error, RecordError};
 
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -31,6 +31,19 @@ where
         Ok(ty) => PyErr::from_type(ty, args),
         Err(e) => e,
     }
+}
+
+/// The Python exception for a record error: `RecordOverflow` (also an
+/// `OverflowError`) for a value out of range, `RecordTypeError` (also a
+/// `TypeError`) for a value of the wrong type, else `RecordError`. All three
+/// are `struct.error`s, so code written for `struct` catches them as before.
+pub(crate) fn record_err(py: Python<'_>, err: RecordError) -> PyErr {
+    let name = match err {
+        RecordError::OutOfRange { .. } | RecordError::FloatOverflow { .. } => "RecordOverflow",
+        RecordError::WrongType { .. } => "RecordTypeError",
+        _ => "RecordError",
+    };
+    new_err(py, name, (err.to_string(),))
 }
 
 /// Why a call on a link failed: the library said so, or the Python object

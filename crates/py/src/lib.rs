@@ -9,6 +9,7 @@ mod listener;
 mod message;
 mod options;
 mod record;
+mod record_values;
 mod wait;
 
 use pyo3::prelude::*;

@@ -2,92 +2,49 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyList, PyTuple};
-use tether::{RecordError, Value, Values};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::errors::new_err;
+use crate::errors::record_err;
 use crate::message::as_bytes;
+use crate::record_values::{byte_view, to_tuple, to_values, view_bytes, write_view};
 
 /// A record format in the grammar of Python's `struct` (`"!I 2s f"`),
-/// parsed once. `pack` and `unpack` give the same bytes and values as
-/// `struct.pack` and `struct.unpack` with the same format.
+/// parsed once. Its methods give the same bytes, values and exception
+/// classes as `struct.Struct` with the same format.
 #[pyclass(module = "tether._tether", frozen)]
 pub struct Record {
     inner: tether::Record,
 }
 
-fn record_err(py: Python<'_>, e: RecordError) -> PyErr {
-    new_err(py, "RecordError", (e.to_string(),))
-}
-
-/// One Python value as a [`Value`]; the record checks it against its field.
-fn to_value(index: usize, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    // bool before int: in Python a bool is an int.
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+/// A format given as `str` or `bytes`, as `struct` takes it. Bytes are read
+/// one character per byte, so a non-ASCII byte is reported by the library
+/// as a bad character, at its position.
+fn format_text(format: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = format.cast::<PyString>() {
+        return Ok(text.to_cow()?.into_owned());
     }
-    if obj.is_instance_of::<PyInt>() {
-        return match obj.extract::<i128>() {
-            Ok(i) => Ok(Value::Int(i)),
-            Err(_) => Err(new_err(
-                obj.py(),
-                "RecordError",
-                (format!("value {obj} for field {index} is out of range"),),
-            )),
-        };
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(Value::Float(f.value()));
-    }
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Value::Bytes(b.as_bytes().to_vec()));
-    }
-    if let Ok(b) = obj.cast::<PyByteArray>() {
-        return Ok(Value::Bytes(b.to_vec()));
-    }
-    // Integers of other types (numpy), through __index__, then floats
-    // through __float__, as struct accepts them.
-    if let Ok(i) = obj.extract::<i128>() {
-        return Ok(Value::Int(i));
-    }
-    if let Ok(x) = obj.extract::<f64>() {
-        return Ok(Value::Float(x));
+    if let Ok(bytes) = format.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().iter().map(|&b| char::from(b)).collect());
     }
     Err(PyTypeError::new_err(format!(
-        "field {index}: cannot pack a {} (int, float, bool or bytes expected)",
-        obj.get_type().name()?
+        "Record() format must be a str or bytes, not {}",
+        format.get_type().name()?
     )))
-}
-
-/// Unpacked values as a Python tuple.
-fn to_tuple<'py>(py: Python<'py>, values: Values) -> PyResult<Bound<'py, PyTuple>> {
-    let items = values
-        .into_vec()
-        .into_iter()
-        .map(|v| {
-            Ok(match v {
-                Value::Int(i) => i.into_pyobject(py)?.into_any(),
-                Value::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
-                Value::Float(x) => PyFloat::new(py, x).into_any(),
-                Value::Bytes(b) => PyBytes::new(py, &b).into_any(),
-            })
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    PyTuple::new(py, items)
 }
 
 #[pymethods]
 impl Record {
-    /// Parses `format` as `struct.Struct(format)` would; raises
-    /// `RecordError` (a `struct.error`) with the position of a bad character.
+    /// Parses `format` (`str` or `bytes`) as `struct.Struct(format)` would;
+    /// raises `RecordError` (a `struct.error`) with the position of a bad
+    /// character.
     #[new]
-    fn new(py: Python<'_>, format: &str) -> PyResult<Self> {
-        tether::Record::new(format)
+    fn new(py: Python<'_>, format: &Bound<'_, PyAny>) -> PyResult<Self> {
+        tether::Record::new(&format_text(format)?)
             .map(|inner| Record { inner })
             .map_err(|e| record_err(py, e))
     }
 
-    /// The format string as given.
+    /// The format string as given (bytes decoded).
     #[getter]
     fn format(&self) -> &str {
         self.inner.format()
@@ -106,13 +63,30 @@ impl Record {
         py: Python<'py>,
         values: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let values = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| to_value(i, &v))
-            .collect::<PyResult<Vec<_>>>()?;
+        let values = to_values(&self.inner, values)?;
         let packed = self.inner.pack(&values).map_err(|e| record_err(py, e))?;
         Ok(PyBytes::new(py, &packed))
+    }
+
+    /// Packs one value per field into the writable `buffer` (a bytearray,
+    /// memoryview, array, ...) at `offset`, negative counting from the end,
+    /// as `struct.pack_into`.
+    #[pyo3(signature = (buffer, offset, *values))]
+    fn pack_into(
+        &self,
+        py: Python<'_>,
+        buffer: &Bound<'_, PyAny>,
+        offset: isize,
+        values: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
+        let values = to_values(&self.inner, values)?;
+        let view = byte_view(buffer)?;
+        let span = self
+            .inner
+            .pack_span(view.len()?, offset)
+            .map_err(|e| record_err(py, e))?;
+        let packed = self.inner.pack(&values).map_err(|e| record_err(py, e))?;
+        write_view(&view, span, &packed)
     }
 
     /// Unpacks exactly `size` bytes (any buffer) into a tuple, as
@@ -120,9 +94,9 @@ impl Record {
     fn unpack<'py>(
         &self,
         py: Python<'py>,
-        data: &Bound<'py, PyAny>,
+        buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let data = as_bytes(data)?;
+        let data = as_bytes(buffer)?;
         let values = self
             .inner
             .unpack(data.as_bytes())
@@ -130,31 +104,44 @@ impl Record {
         to_tuple(py, values)
     }
 
-    /// Unpacks the `size` bytes at `offset` of a longer buffer, as
-    /// `struct.unpack_from` (offsets count from the start only).
-    #[pyo3(signature = (data, offset=0))]
+    /// Unpacks the `size` bytes at `offset` of a longer buffer, negative
+    /// counting from the end, as `struct.unpack_from`.
+    #[pyo3(signature = (buffer, offset=0))]
     fn unpack_from<'py>(
         &self,
         py: Python<'py>,
-        data: &Bound<'py, PyAny>,
-        offset: usize,
+        buffer: &Bound<'py, PyAny>,
+        offset: isize,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let data = as_bytes(data)?;
-        let values = self
-            .inner
-            .unpack_from(data.as_bytes(), offset)
-            .map_err(|e| record_err(py, e))?;
-        to_tuple(py, values)
+        let unpack = |data: &[u8]| {
+            let span = self.inner.unpack_span(data.len(), offset)?;
+            self.inner.unpack(&data[span])
+        };
+        // bytes are read in place; other buffers through a view of the
+        // record's bytes only, not a copy of the whole buffer.
+        let values = match buffer.cast::<PyBytes>() {
+            Ok(bytes) => unpack(bytes.as_bytes()),
+            Err(_) => {
+                let view = byte_view(buffer)?;
+                let span = self
+                    .inner
+                    .unpack_span(view.len()?, offset)
+                    .map_err(|e| record_err(py, e))?;
+                let bytes = view_bytes(&view, span)?;
+                self.inner.unpack(bytes.as_bytes())
+            }
+        };
+        to_tuple(py, values.map_err(|e| record_err(py, e))?)
     }
 
     /// Iterates over the records of a buffer that holds a whole number of
-    /// them, as `struct.iter_unpack`.
+    /// them, as `struct.iter_unpack`; a format of size 0 is an error.
     fn iter_unpack<'py>(
         &self,
         py: Python<'py>,
-        data: &Bound<'py, PyAny>,
+        buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let data = as_bytes(data)?;
+        let data = as_bytes(buffer)?;
         let records = self
             .inner
             .iter_unpack(data.as_bytes())
@@ -167,7 +154,7 @@ impl Record {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let format = pyo3::types::PyString::new(py, self.inner.format());
+        let format = PyString::new(py, self.inner.format());
         Ok(format!("Record({})", format.repr()?))
     }
 }

@@ -59,12 +59,25 @@ fn get(src: &[u8], little: bool) -> u64 {
     }
 }
 
-fn wrong_type(field: &Field, index: usize, expected: &'static str, got: &Value) -> RecordError {
+/// Value `index` is not of a kind `field` takes; `got` names the kind.
+pub(crate) fn wrong_type(field: &Field, index: usize, got: &str) -> RecordError {
     RecordError::WrongType {
         index,
         code: char::from(field.code),
-        expected,
-        got: got.kind_name(),
+        expected: field.kind.expects(),
+        got: got.to_owned(),
+    }
+}
+
+/// Value `index` is an integer outside the range of `field`; `value` is
+/// its decimal text.
+pub(crate) fn out_of_range(field: &Field, index: usize, value: String) -> RecordError {
+    RecordError::OutOfRange {
+        index,
+        code: char::from(field.code),
+        value,
+        min: field.min,
+        max: field.max,
     }
 }
 
@@ -75,7 +88,7 @@ fn float_of(field: &Field, index: usize, value: &Value) -> Result<f64, RecordErr
         Value::Float(x) => Ok(x),
         Value::Int(i) => Ok(i as f64),
         Value::Bool(b) => Ok(f64::from(u8::from(b))),
-        Value::Bytes(_) => Err(wrong_type(field, index, "a float", value)),
+        Value::Bytes(_) => Err(wrong_type(field, index, value.kind_name())),
     }
 }
 
@@ -94,16 +107,10 @@ pub(crate) fn encode(
             let v = match *value {
                 Value::Int(i) => i,
                 Value::Bool(b) => i128::from(b),
-                _ => return Err(wrong_type(field, index, "an integer", value)),
+                _ => return Err(wrong_type(field, index, value.kind_name())),
             };
             if v < field.min || v > field.max {
-                return Err(RecordError::OutOfRange {
-                    index,
-                    code: char::from(field.code),
-                    value: v,
-                    min: field.min,
-                    max: field.max,
-                });
+                return Err(out_of_range(field, index, v.to_string()));
             }
             // Two's complement truncation to the item size.
             put(dst, v as u64, little);
@@ -144,14 +151,14 @@ pub(crate) fn encode(
                     len: b.len(),
                 })
             }
-            _ => return Err(wrong_type(field, index, "bytes", value)),
+            _ => return Err(wrong_type(field, index, value.kind_name())),
         },
         Kind::Str => match value {
             Value::Bytes(b) => {
                 let n = b.len().min(dst.len());
                 dst[..n].copy_from_slice(&b[..n]);
             }
-            _ => return Err(wrong_type(field, index, "bytes", value)),
+            _ => return Err(wrong_type(field, index, value.kind_name())),
         },
         Kind::Pascal => match value {
             Value::Bytes(b) => {
@@ -163,7 +170,7 @@ pub(crate) fn encode(
                     *len = n.min(255) as u8;
                 }
             }
-            _ => return Err(wrong_type(field, index, "bytes", value)),
+            _ => return Err(wrong_type(field, index, value.kind_name())),
         },
     }
     Ok(())

@@ -75,15 +75,18 @@ pub enum RecordError {
         /// Values given.
         got: usize,
     },
-    /// An integer outside the range of its field.
+    /// An integer outside the range of its field. Python raises
+    /// `struct.error` here; tether's binding raises `RecordOverflow`, which is
+    /// both a `struct.error` and an `OverflowError`.
     #[error("value {value} for field {index} ({code:?}) is out of range {min}..={max}")]
     OutOfRange {
         /// Field (value) index.
         index: usize,
         /// Format code of the field.
         code: char,
-        /// The value given.
-        value: i128,
+        /// The value given, in decimal: a binding may hold integers beyond
+        /// `i128` (see [`super::Record::out_of_range`]).
+        value: String,
         /// Smallest accepted value.
         min: i128,
         /// Largest accepted value.
@@ -103,7 +106,9 @@ pub enum RecordError {
         value: f64,
     },
     /// A value of the wrong kind: a float or bytes for an integer code,
-    /// bytes for a float code, a number for `s`, `p` or `c`.
+    /// bytes for a float code, a number for `s`, `p` or `c`. Python raises
+    /// `struct.error` here; tether's binding raises `RecordTypeError`, which
+    /// is both a `struct.error` and a `TypeError`.
     #[error("field {index} ({code:?}) takes {expected}, got {got}")]
     WrongType {
         /// Field (value) index.
@@ -112,8 +117,9 @@ pub enum RecordError {
         code: char,
         /// What the field takes, as "an integer".
         expected: &'static str,
-        /// What was given, as "a float".
-        got: &'static str,
+        /// What was given, as "a float" (or, from a binding, the type of a
+        /// foreign object, as "a str").
+        got: String,
     },
     /// Bytes of a length other than 1 for a `c` field.
     #[error("field {index} ('c') takes exactly 1 byte, got {len}")]
@@ -131,7 +137,8 @@ pub enum RecordError {
         /// Length of the data.
         got: usize,
     },
-    /// [`super::Record::unpack_from`] past the end of the data.
+    /// [`super::Record::unpack_from`] (or [`super::Record::unpack_span`])
+    /// past the end of the data.
     #[error("unpacking {size} bytes at offset {offset} needs {} bytes, got {got}", .offset.saturating_add(*.size))]
     TooShort {
         /// The offset asked for.
@@ -140,6 +147,27 @@ pub enum RecordError {
         size: usize,
         /// Length of the data.
         got: usize,
+    },
+    /// [`super::Record::pack_at`] (or [`super::Record::pack_span`]) past the
+    /// end of the buffer.
+    #[error("packing {size} bytes at offset {offset} needs {} bytes, got {got}", .offset.saturating_add(*.size))]
+    NoRoom {
+        /// The offset asked for (from the start).
+        offset: usize,
+        /// The record size.
+        size: usize,
+        /// Length of the buffer.
+        got: usize,
+    },
+    /// A negative offset (counted back from the end of a buffer, as Python
+    /// counts it) that reaches before the start: see
+    /// [`super::Record::unpack_span`].
+    #[error("offset {offset} is before the start of a buffer of {len} bytes")]
+    OffsetBeforeStart {
+        /// The offset given.
+        offset: isize,
+        /// Length of the buffer.
+        len: usize,
     },
     /// [`super::Record::iter_unpack`] with a record of size 0, which would
     /// never advance.

@@ -32,6 +32,19 @@ pub(crate) enum Kind {
     Pascal,
 }
 
+impl Kind {
+    /// What a field of this kind takes, as error messages name it.
+    pub(crate) fn expects(self) -> &'static str {
+        match self {
+            Kind::Int => "an integer",
+            Kind::Half | Kind::Float | Kind::FloatNative | Kind::Double => "a float",
+            Kind::Char | Kind::Str | Kind::Pascal => "bytes",
+            // `?` takes anything by its truth.
+            Kind::Bool => "any value",
+        }
+    }
+}
+
 /// A run of values of one code: `3i` is one field of three items, `10s`
 /// one field of one 10-byte item. Pad bytes (`x`) are not fields; packing
 /// zero-fills the record first.

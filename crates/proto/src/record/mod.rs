@@ -26,13 +26,19 @@
 //!   it with a `SystemError`. Here it unpacks to `b''`.
 //! - Values are limited to what [`Value`] holds: integers beyond `i128`
 //!   (all out of range of every code anyway) cannot be expressed, and
-//!   there are no `bytearray`s or objects with `__index__`.
+//!   there are no `bytearray`s or objects with `__index__`; a binding
+//!   converts those by [`Record::value_codes`] and reports what it cannot
+//!   with [`Record::wrong_type`] and [`Record::out_of_range`].
+//! - Python's `pack_into` is [`Record::pack_at`] here ([`Record::pack_into`]
+//!   appends to a `Vec`); negative offsets are turned into offsets from the
+//!   start by [`Record::unpack_span`] and [`Record::pack_span`].
 //! - Native sizes and alignment are those of the target this crate is
 //!   built for, as CPython's are; they were checked on x86_64 Linux.
 
 mod codec;
 mod error;
 mod format;
+mod place;
 mod repr;
 mod text;
 mod value;
@@ -101,13 +107,7 @@ impl Record {
     /// has [`Record::size`] bytes of spare capacity. On error `out` is left
     /// as it was.
     pub fn pack_into(&self, out: &mut Vec<u8>, values: &[Value]) -> Result<(), RecordError> {
-        if values.len() != self.layout.count {
-            return Err(RecordError::WrongCount {
-                format: self.format.clone(),
-                expected: self.layout.count,
-                got: values.len(),
-            });
-        }
+        self.check_count(values.len())?;
         out.try_reserve(self.layout.size)
             .map_err(|_| RecordError::TooLarge {
                 format: self.format.clone(),
@@ -153,14 +153,10 @@ impl Record {
     /// `data`, which may be longer, as `struct.unpack_from`.
     pub fn unpack_from(&self, data: &[u8], offset: usize) -> Result<Values, RecordError> {
         let size = self.layout.size;
-        match offset.checked_add(size) {
-            Some(end) if end <= data.len() => Ok(self.read(&data[offset..end])),
-            _ => Err(RecordError::TooShort {
-                offset,
-                size,
-                got: data.len(),
-            }),
-        }
+        let got = data.len();
+        let at =
+            place::span(got, offset, size).ok_or(RecordError::TooShort { offset, size, got })?;
+        Ok(self.read(&data[at]))
     }
 
     /// Iterates over the records of `data`, which must be a whole number of
@@ -207,13 +203,7 @@ impl Record {
     /// float overflow, one byte for `c`), so the result always packs.
     /// Errors name the field index and the text.
     pub fn parse_values<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Value>, RecordError> {
-        if texts.len() != self.layout.count {
-            return Err(RecordError::WrongCount {
-                format: self.format.clone(),
-                expected: self.layout.count,
-                got: texts.len(),
-            });
-        }
+        self.check_count(texts.len())?;
         let slots = self
             .layout
             .fields

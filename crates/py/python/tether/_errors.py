@@ -18,6 +18,8 @@ __all__ = [
     "EndpointError",
     "DatagramTooLarge",
     "RecordError",
+    "RecordOverflow",
+    "RecordTypeError",
     "TetherOSError",
     "ConnectionRefused",
     "ConnectionReset",
@@ -66,6 +68,17 @@ class DatagramTooLarge(TetherError, ValueError):
 class RecordError(TetherError, struct.error):
     """A bad record format, or values or bytes that do not fit it. Also a
     ``struct.error``, as the ``struct`` module would raise."""
+
+
+class RecordOverflow(RecordError, OverflowError):
+    """A value out of the range of its field: an integer too large or too
+    small for its code, or a finite float that rounds past the largest ``e``
+    or ``f``. An ``OverflowError`` as well, as ``struct`` raises for floats."""
+
+
+class RecordTypeError(RecordError, TypeError):
+    """A value of a type its field does not take: a float or a str for an
+    integer code, a number for ``s``. A ``TypeError`` as well."""
 
 
 class TetherOSError(TetherError, OSError):
