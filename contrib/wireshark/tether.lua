@@ -221,7 +221,12 @@ local function add_message(seg, tvb, pinfo, first, total, off, len, hdr, decode)
     mt:set_text(string.format("Message %d: length %d, %s", n, len, shown))
     local brief = string.format("#%d %d B %s", n, len,
         extra or (is_text and text.label_text(raw, 24) or text.label_hex(raw, 8)))
-    if nth == 1 then pinfo.cols.info:set(string.format("%d → %d %s", pinfo.src_port, pinfo.dst_port, brief))
+    if nth == 1 then
+        -- Keep TCP's ports, flags and length: the textbook reads them (PSH).
+        local was = tostring(pinfo.cols.info)
+        local head = was:match("^%d+ → %d+ %b[]") or string.format("%d → %d", pinfo.src_port, pinfo.dst_port)
+        local tl = was:match("Len=%d+")
+        pinfo.cols.info:set(head .. (tl and (" " .. tl) or "") .. " · " .. brief)
     elseif nth <= 4 then pinfo.cols.info:append(", " .. brief)
     elseif nth == 5 then pinfo.cols.info:append(", …") end
 end

@@ -3,8 +3,10 @@
 -- it. Every member gets a field of its own, so `tether.bench.type ==
 -- "settings"` or `tether.bench.role == "echo"` filter as expected.
 
-local json = require("tether.json")
-local text = require("tether.text")
+-- Other modules are looked up when first used, not at load time: copied
+-- into a plugins folder, this file may be loaded on its own first.
+local json = setmetatable({}, { __index = function(_, k) return require("tether.json")[k] end })
+local text = setmetatable({}, { __index = function(_, k) return require("tether.text")[k] end })
 
 local M = {}
 

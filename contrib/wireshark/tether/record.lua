@@ -3,7 +3,9 @@
 -- struct.unpack's tuple (see "Record format" in docs/PROTOCOL.md). Native
 -- sizes and alignment are those of x86_64 Linux, as tether's are.
 
-local text = require("tether.text")
+-- Other modules are looked up when first used, not at load time: copied
+-- into a plugins folder, this file may be loaded on its own first.
+local text = setmetatable({}, { __index = function(_, k) return require("tether.text")[k] end })
 
 local M = {}
 
