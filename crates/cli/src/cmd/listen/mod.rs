@@ -7,8 +7,9 @@
 //! slows the readers through a bounded queue (the [`sink`]) instead of
 //! filling memory. A connection hands over every message that one read
 //! brought in one batch, so a flood costs one hand-off per read, not per
-//! message. Ctrl-C, SIGTERM and `--timeout` make the shutdown future;
-//! `--count` and a closed stdout stop the server from inside.
+//! message. Ctrl-C, SIGTERM, `--timeout` and a closed stdout make the
+//! shutdown future; `--count` and a failed write stop the server from
+//! inside.
 
 mod connection;
 mod datagrams;
@@ -16,6 +17,7 @@ mod printer;
 mod server;
 mod sink;
 mod stats;
+mod stdout_gone;
 
 use std::fs::{File, OpenOptions};
 use std::future::Future;
@@ -120,14 +122,14 @@ fn describe(is_udp: bool, record: Option<&Record>, framing: Framing) -> String {
 fn open_output(path: &std::path::Path) -> anyhow::Result<BufWriter<File>> {
     let file = OpenOptions::new()
         .create(true)
-        .write(true)
-        .truncate(true)
+        .append(true)
         .open(path)
-        .with_context(|| format!("cannot create --output file {}", path.display()))?;
+        .with_context(|| format!("cannot open --output file {}", path.display()))?;
     Ok(BufWriter::new(file))
 }
 
-/// The shutdown future: Ctrl-C (SIGINT), SIGTERM or `--timeout`. The
+/// The shutdown future: Ctrl-C (SIGINT), SIGTERM, `--timeout` or a closed
+/// stdout. The
 /// handlers are installed here, before "listening on" is printed, so a
 /// signal sent as soon as that line appears is never the default (fatal)
 /// one.
@@ -137,6 +139,7 @@ fn shutdown_on(timeout: Option<Duration>) -> anyhow::Result<impl Future<Output =
         signal(SignalKind::interrupt()).context("cannot install the Ctrl-C handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let stdout_gone = stdout_gone::watch();
     Ok(async move {
         let timeout = async {
             match timeout {
@@ -148,6 +151,7 @@ fn shutdown_on(timeout: Option<Duration>) -> anyhow::Result<impl Future<Output =
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
             () = timeout => {}
+            Ok(()) = stdout_gone => {}
         }
     })
 }

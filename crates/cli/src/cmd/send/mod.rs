@@ -13,7 +13,7 @@ use anyhow::{bail, Context as _};
 use tether::{Framing, Record};
 
 use self::input::{send_raw, send_stream};
-use self::outgoing::Outgoing;
+use self::outgoing::{Outgoing, WaitingForReply};
 use crate::cli::SendArgs;
 use crate::output::caret::parse_format;
 
@@ -32,7 +32,11 @@ pub fn run(args: SendArgs) -> anyhow::Result<()> {
     let endpoint = args.endpoint.to_string();
     send_all(&args, prepared, &mut sender)
         .and_then(|()| sender.finish())
-        .with_context(|| format!("sending to {endpoint}"))
+        .map_err(|e| match e.downcast_ref::<WaitingForReply>() {
+            // Already says where it happened.
+            Some(_) => e,
+            None => e.context(format!("sending to {endpoint}")),
+        })
 }
 
 /// The messages known before connecting: `None` for streamed input.

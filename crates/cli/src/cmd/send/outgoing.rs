@@ -3,10 +3,11 @@
 
 use std::io::{self, Write};
 use std::net::Shutdown;
+use std::os::fd::{AsRawFd as _, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{anyhow, bail, Context as _};
 use bytes::Bytes;
 use tether::{DatagramLink, Endpoint, Framing, Link, Options, Record};
 
@@ -22,6 +23,7 @@ pub struct Outgoing {
     pub max_frame_len: usize,
     /// The record values are packed as, if any.
     pub record: Option<Arc<Record>>,
+    endpoint: String,
     pacer: Option<Pacer>,
     wait_reply: Option<Duration>,
     reply_mode: Mode,
@@ -57,6 +59,7 @@ impl Outgoing {
             framing,
             max_frame_len: args.max_frame_len,
             record: record.map(Arc::new),
+            endpoint: args.endpoint.to_string(),
             pacer: args.rate.map(|r| Pacer::new(r.0)),
             wait_reply: args.wait_reply.then_some(args.reply_timeout),
             reply_mode: Mode::from_flags(args.hex, args.text),
@@ -120,12 +123,16 @@ impl Outgoing {
     }
 
     fn print_reply(&mut self, timeout: Duration) -> anyhow::Result<()> {
-        let reply: Option<Bytes> = match &mut self.link {
-            Wire::Stream(link) => link.recv_timeout(timeout)?,
-            Wire::Datagram(socket) => socket.recv_timeout(timeout)?,
+        let reply: tether::Result<Option<Bytes>> = match &mut self.link {
+            Wire::Stream(link) => link.recv_timeout(timeout),
+            Wire::Datagram(socket) => socket.recv_timeout(timeout),
         };
-        let Some(reply) = reply else {
-            bail!("no reply within {}", humantime::format_duration(timeout));
+        let waiting = || WaitingForReply(self.endpoint.clone());
+        let Some(reply) = reply.context(waiting())? else {
+            return Err(
+                anyhow!("no reply within {}", humantime::format_duration(timeout))
+                    .context(waiting()),
+            );
         };
         let text = match &self.record {
             Some(record) => match record.unpack(&reply) {
@@ -141,7 +148,9 @@ impl Outgoing {
     }
 
     /// Writes what is gathered and closes the write side, so the peer sees
-    /// a clean end.
+    /// a clean end; then waits briefly for the peer's close, so a peer that
+    /// reset the connection (dropping what was sent, as a listener does
+    /// with frames it cannot decode) makes the send fail.
     pub fn finish(&mut self) -> anyhow::Result<()> {
         if let Wire::Stream(link) = &mut self.link {
             link.flush()?;
@@ -150,8 +159,88 @@ impl Outgoing {
                 Ok(()) | Err(tether::Error::Io(_)) => {}
                 Err(e) => return Err(e.into()),
             }
+            let deadline = Instant::now() + CLOSE_WAIT;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match link.recv_timeout(left) {
+                    // Replies nobody waits for: keep draining.
+                    Ok(Some(_)) if !left.is_zero() => {}
+                    Err(tether::Error::Io(e)) if e.kind() == io::ErrorKind::ConnectionReset => {
+                        bail!("the peer reset the connection, so it may not have read everything (does it use the same --framing?)")
+                    }
+                    // A close that crossed data sent after it ends in a
+                    // reset, a moment after the close.
+                    Err(tether::Error::Closed) if reset_after_close(link.as_raw_fd(), deadline) => {
+                        bail!("the peer closed the connection before reading everything (does it use the same --framing?)")
+                    }
+                    // Closed, gone quiet, or anything else: what was sent
+                    // was taken.
+                    _ => return Ok(()),
+                }
+            }
         }
         Ok(())
+    }
+}
+
+/// How long a sender waits for its peer to close after the last message: a
+/// listener closes at once; a peer that keeps the connection open costs
+/// this much.
+const CLOSE_WAIT: Duration = Duration::from_millis(500);
+
+/// After the peer's close: waits (until `deadline`) for the connection to
+/// finish closing, then tells whether it ended in a reset (the peer got
+/// data after it had closed, and dropped it).
+fn reset_after_close(fd: RawFd, deadline: Instant) -> bool {
+    while tcp_state(fd).is_some_and(|s| s != TCP_CLOSE && s != TCP_TIME_WAIT)
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut err: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err` and `len` are valid for the option's size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    r == 0 && (err == libc::ECONNRESET || err == libc::EPIPE)
+}
+
+/// Linux's `TCP_CLOSE` and `TCP_TIME_WAIT` states (`tcpi_state`).
+const TCP_CLOSE: u8 = 7;
+const TCP_TIME_WAIT: u8 = 6;
+
+/// The TCP state of `fd`; `None` for a socket that is not TCP.
+fn tcp_state(fd: RawFd) -> Option<u8> {
+    // SAFETY: tcp_info is plain data; zeroed is a valid value.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: `info` and `len` are valid for the option's size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    (r == 0).then_some(info.tcpi_state)
+}
+
+/// Marks an error met while waiting for a reply, not while sending.
+#[derive(Debug)]
+pub struct WaitingForReply(pub String);
+
+impl std::fmt::Display for WaitingForReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "waiting for a reply from {}", self.0)
     }
 }
 
