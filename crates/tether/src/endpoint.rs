@@ -41,9 +41,17 @@ pub enum Endpoint {
 /// An endpoint string that could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndpointError {
-    /// No `scheme://`, or a scheme tether does not know.
+    /// No `scheme://`.
     #[error("endpoint {given:?} needs a scheme: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH")]
     Scheme {
+        /// What was given.
+        given: String,
+    },
+    /// A `scheme://` that tether does not know (a typo such as `tpc://`).
+    #[error("unknown scheme {scheme:?} in {given:?}: use tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH")]
+    UnknownScheme {
+        /// The scheme as given.
+        scheme: String,
         /// What was given.
         given: String,
     },
@@ -182,7 +190,10 @@ impl FromStr for Endpoint {
                 given: s.to_owned(),
             }),
             "unix" => Ok(Endpoint::Unix(PathBuf::from(rest))),
-            _ => Err(scheme_err()),
+            _ => Err(EndpointError::UnknownScheme {
+                scheme: scheme.to_owned(),
+                given: s.to_owned(),
+            }),
         }
     }
 }
@@ -257,6 +268,10 @@ mod tests {
         assert!(
             e.contains("tcp://HOST:PORT") && e.contains("unix:///PATH"),
             "{e}"
+        );
+        assert_eq!(
+            e,
+            r#"unknown scheme "tpc" in "tpc://host:1": use tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH"#
         );
         assert!(matches!(
             "tcp://host".parse::<Endpoint>(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use tether::Endpoint;
 
+use super::common::parse_size;
 use crate::bench::Experiment;
 
 /// `tether bench [SERVER]` or `tether bench --server ENDPOINT`.
@@ -77,25 +78,6 @@ pub struct BenchArgs {
     pub quiet: bool,
 }
 
-/// `4`, `64K`, `64KiB`, `1M`, `1MiB`, `1G` (binary units).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (examples: 4, 64K, 1MiB)"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit {other:?} (use K, M or G)")),
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("{s:?} is too large"))
-}
-
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.trim().trim_end_matches('s').parse::<f64>() {
         Ok(x) if x > 0.0 && x <= 3600.0 => Ok(x),
@@ -106,17 +88,6 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_parse_with_binary_units() {
-        assert_eq!(parse_size("4"), Ok(4));
-        assert_eq!(parse_size("64K"), Ok(64 << 10));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("1 g"), Ok(1 << 30));
-        assert!(parse_size("x").is_err());
-        assert!(parse_size("4T").is_err());
-        assert!(parse_size("99999999999999G").is_err());
-    }
 
     #[test]
     fn seconds_parse_in_range() {

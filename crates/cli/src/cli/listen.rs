@@ -6,13 +6,32 @@ use std::time::Duration;
 use clap::Args;
 use tether::Endpoint;
 
-use super::common::{parse_duration, FramingArg};
+use super::common::{parse_duration, parse_frame_len, FramingArg, FramingParser};
 
 /// `tether listen ENDPOINT`.
 #[derive(Args, Debug)]
 #[command(after_help = "\
+Output:
+  stdout   one line per message: PEER  SIZE  PAYLOAD (text, hex, or the record
+           as Python prints it); with --json one object per line
+  stderr   status lines: 'listening on ...' first, errors, --stats, and the
+           summary ('3 connections, 5 messages, 28 B in 4.1 s') last
+
+JSON fields (--json):
+  time (RFC 3339, UTC), peer, conn (absent for UDP), size, encoding (utf-8 or
+  base64), payload; with --format also fields (the values) or error
+
+Stopping:
+  Ctrl-C or SIGTERM stops accepting, prints the messages already received,
+  then the summary; so do --count, --timeout and a closed stdout (| head).
+
+Exit status:
+  0 stopped as above (also when stdout was closed); 1 an error (port in use,
+  an --output file that cannot be opened, ...); 2 a usage error
+
 Examples:
   tether listen tcp://0.0.0.0:9000
+  tether listen tcp://127.0.0.1:9000 --echo        # answers tether send --wait-reply
   tether listen tcp://0.0.0.0:10000 --framing fixed --format 'I 2s f'
   tether listen udp://0.0.0.0:9001 --json | jq .")]
 pub struct ListenArgs {
@@ -23,7 +42,7 @@ pub struct ListenArgs {
     /// How messages are delimited on a stream: length (4-byte big-endian
     /// prefix), line (\n), fixed (records of --format's size, or fixed:N
     /// bytes) or raw (each read is a message, as with nc).
-    #[arg(long, default_value = "length", value_name = "FRAMING")]
+    #[arg(long, default_value = "length", value_name = "FRAMING", value_parser = FramingParser)]
     pub framing: FramingArg,
 
     /// Decode each message as a Python struct record, e.g. 'I 2s f', and
@@ -71,8 +90,8 @@ pub struct ListenArgs {
     #[arg(long, default_value_t = 64, value_name = "BYTES")]
     pub max_show: usize,
 
-    /// Largest message accepted, in bytes; a peer that sends a larger frame
-    /// is dropped.
-    #[arg(long, default_value_t = tether::DEFAULT_MAX_FRAME_LEN, value_name = "BYTES")]
+    /// Largest message accepted [default: 16 MiB]; takes K, M, G suffixes
+    /// (32M, 64KiB). A peer that sends a larger frame is dropped.
+    #[arg(long, default_value = "16 MiB", hide_default_value = true, value_name = "BYTES", value_parser = parse_frame_len)]
     pub max_frame_len: usize,
 }

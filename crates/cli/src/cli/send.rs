@@ -7,15 +7,27 @@ use std::time::Duration;
 use clap::Args;
 use tether::Endpoint;
 
-use super::common::{parse_duration, FramingArg};
+use super::common::{parse_duration, parse_frame_len, FramingArg, FramingParser};
 
 /// `tether send ENDPOINT [MESSAGE...]`.
 #[derive(Args, Debug)]
 #[command(after_help = "\
+Output:
+  stdout   with --wait-reply, each reply on its own line (a record as Python
+           prints it with --format); nothing otherwise
+  stderr   errors, one 'tether: ...' line each
+
+Exit status:
+  0 everything was sent (and every reply came); 1 an error: refused, no reply
+  within --reply-timeout, or the peer reset the connection or closed it
+  before reading everything (a framing mismatch, often); 2 a usage error.
+  Ctrl-C stops at once, with the default status of a signal.
+
 Examples:
   tether send tcp://127.0.0.1:9000 \"Hello, World!\"
   printf 'a\\nb\\nc\\n' | tether send tcp://127.0.0.1:9000 --stdin    # three messages, one connection
-  tether send tcp://127.0.0.1:9000 --format 'I 2s f' 1 ab 2.7")]
+  tether send tcp://127.0.0.1:9000 --format 'I 2s f' 1 ab 2.7
+  tether send tcp://127.0.0.1:9000 --wait-reply ping  # against tether listen --echo: prints ping")]
 pub struct SendArgs {
     /// Where to send: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH.
     pub endpoint: Endpoint,
@@ -41,7 +53,7 @@ pub struct SendArgs {
 
     /// How messages are delimited on a stream: length, line, fixed (records
     /// of --format's size, or fixed:N) or raw (bytes as they are, as nc).
-    #[arg(long, default_value = "length", value_name = "FRAMING")]
+    #[arg(long, default_value = "length", value_name = "FRAMING", value_parser = FramingParser)]
     pub framing: FramingArg,
 
     /// Send the messages this many times.
@@ -76,8 +88,9 @@ pub struct SendArgs {
     #[arg(long)]
     pub text: bool,
 
-    /// Largest message sent or reply accepted, in bytes.
-    #[arg(long, default_value_t = tether::DEFAULT_MAX_FRAME_LEN, value_name = "BYTES")]
+    /// Largest message sent or reply accepted [default: 16 MiB]; takes K,
+    /// M, G suffixes (32M, 64KiB).
+    #[arg(long, default_value = "16 MiB", hide_default_value = true, value_name = "BYTES", value_parser = parse_frame_len)]
     pub max_frame_len: usize,
 }
 
