@@ -1,11 +1,13 @@
 //! Command-line arguments (clap structs only; the work is in `cmd/`).
 
+pub mod balls;
 mod bench;
 mod common;
 mod completions;
 mod listen;
 mod send;
 
+pub use balls::BallsArgs;
 pub use bench::BenchArgs;
 pub use completions::CompletionsArgs;
 pub use listen::ListenArgs;
@@ -37,6 +39,8 @@ pub enum Command {
     /// Measure latency and rates of each way of sending, on loopback or
     /// against a remote `tether bench --server`.
     Bench(BenchArgs),
+    /// Bounce balls across a ring of screens (a window, the terminal, or none).
+    Balls(BallsArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod balls;
 pub mod bench;
 pub mod completions;
 pub mod listen;

@@ -1,0 +1,298 @@
+//! One peer of the ring without any I/O: its world, the state of its two
+//! links, the balls in flight, and the events. The network shell feeds it
+//! what arrived and sends what it returns; every call takes `now`.
+
+use std::time::Duration;
+
+use crate::clock::Stepper;
+use crate::event::{Event, EventKind};
+use crate::handoff::InFlight;
+use crate::rng::Rng;
+use crate::stats::Rate;
+use crate::wire::Message;
+use crate::world::{Ball, Edges, Side, World};
+
+/// The world moves in steps of 1/240 s whatever the frame rate.
+pub const STEP: Duration = Duration::from_micros(4167);
+
+/// Colours of new balls: bright enough on a dark screen.
+const PALETTE: [[u8; 3]; 8] = [
+    [239, 71, 111],
+    [255, 209, 102],
+    [6, 214, 160],
+    [17, 138, 178],
+    [255, 140, 66],
+    [155, 93, 229],
+    [241, 91, 181],
+    [0, 187, 249],
+];
+
+/// Something for the network shell to send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Output {
+    /// Over which link.
+    pub side: Side,
+    /// What.
+    pub message: Message,
+}
+
+/// What the status corner shows about one neighbour.
+#[derive(Debug, Clone, Default)]
+pub struct LinkState {
+    /// Where the neighbour is (or, on the left, where it came from).
+    pub endpoint: Option<String>,
+    /// Whether the link is up: the edge leads to the neighbour.
+    pub up: bool,
+    in_flight: InFlight,
+}
+
+impl LinkState {
+    /// Balls sent over this link and not yet acknowledged.
+    pub fn in_flight(&self) -> &[Ball] {
+        self.in_flight.balls()
+    }
+}
+
+/// One peer: a screen of balls and its two neighbours.
+#[derive(Debug)]
+pub struct Peer {
+    /// Shown in the status corner and in every event.
+    pub name: String,
+    /// This peer's id on the wire.
+    pub id: u32,
+    /// The balls on this screen.
+    pub world: World,
+    links: [LinkState; 2],
+    stepper: Stepper,
+    rng: Rng,
+    next_ball: u32,
+    events: Vec<Event>,
+    handoffs: Rate,
+    unshown: Vec<u64>,
+}
+
+impl Peer {
+    /// A peer with an empty screen `width` heights wide.
+    pub fn new(name: &str, id: u32, width: f64, rng: Rng) -> Peer {
+        Peer {
+            name: name.to_string(),
+            id,
+            world: World::new(width),
+            links: Default::default(),
+            stepper: Stepper::new(STEP),
+            rng,
+            next_ball: 0,
+            events: Vec::new(),
+            handoffs: Rate::default(),
+            unshown: Vec::new(),
+        }
+    }
+
+    /// The state of the link on `side`.
+    pub fn link(&self, side: Side) -> &LinkState {
+        &self.links[side.index()]
+    }
+
+    /// Says where the neighbour on `side` is, before it is up.
+    pub fn set_endpoint(&mut self, side: Side, endpoint: &str) {
+        self.links[side.index()].endpoint = Some(endpoint.to_string());
+    }
+
+    /// Which edges lead to a neighbour now.
+    pub fn edges(&self) -> Edges {
+        Edges {
+            left: self.links[0].up,
+            right: self.links[1].up,
+        }
+    }
+
+    /// Adds a ball of random size, place, speed and colour.
+    pub fn add_ball(&mut self, now: Duration) {
+        let id = self.new_ball_id();
+        let radius = self.rng.range(0.03, 0.07);
+        let speed = |rng: &mut Rng| {
+            let v = rng.range(0.25, 0.7);
+            if rng.next_u64() & 1 == 0 {
+                v
+            } else {
+                -v
+            }
+        };
+        let ball = Ball {
+            id,
+            x: self
+                .rng
+                .range(radius, (self.world.width - radius).max(radius)),
+            y: self.rng.range(radius, 1.0 - radius),
+            vx: speed(&mut self.rng),
+            vy: speed(&mut self.rng),
+            radius,
+            colour: PALETTE[(self.rng.next_u64() % PALETTE.len() as u64) as usize],
+        };
+        self.world.balls.push(ball);
+        self.emit(now, EventKind::Created { ball });
+    }
+
+    /// A ball id no other peer makes: this peer's id, then a counter.
+    pub fn new_ball_id(&mut self) -> u64 {
+        self.next_ball = self.next_ball.wrapping_add(1);
+        (u64::from(self.id) << 32) | u64::from(self.next_ball)
+    }
+
+    /// Takes every ball off this screen (not those in flight).
+    pub fn clear(&mut self, now: Duration) {
+        let balls = self.world.balls.drain(..).map(|b| b.id).collect();
+        self.emit(now, EventKind::Cleared { balls });
+    }
+
+    /// The link on `side` is up: that edge now leads to the neighbour.
+    pub fn link_up(&mut self, side: Side, endpoint: &str, now: Duration) {
+        let link = &mut self.links[side.index()];
+        link.up = true;
+        link.endpoint = Some(endpoint.to_string());
+        let endpoint = endpoint.to_string();
+        self.emit(now, EventKind::NeighbourUp { side, endpoint });
+    }
+
+    /// The link on `side` went down: the edge is a wall, and every ball in
+    /// flight over it bounces back onto this screen.
+    pub fn link_down(&mut self, side: Side, reason: &str, now: Duration) {
+        let link = &mut self.links[side.index()];
+        if !link.up && link.in_flight.is_empty() {
+            return;
+        }
+        link.up = false;
+        let back = link.in_flight.take_all();
+        let reason = reason.to_string();
+        self.emit(
+            now,
+            EventKind::NeighbourDown {
+                side,
+                reason: reason.clone(),
+            },
+        );
+        for ball in back {
+            self.bounce(side, ball, &reason, now);
+        }
+    }
+
+    /// One ball sent over `side` could not be delivered (a textbook
+    /// connection failed): it bounces back; the link stays as it is.
+    pub fn send_failed(&mut self, side: Side, id: u64, reason: &str, now: Duration) {
+        if let Some(ball) = self.links[side.index()].in_flight.acked(id) {
+            self.bounce(side, ball, reason, now);
+        }
+    }
+
+    fn bounce(&mut self, side: Side, ball: Ball, reason: &str, now: Duration) {
+        self.world.bounce_back(side, ball);
+        let ball = self.world.balls[self.world.balls.len() - 1];
+        let reason = reason.to_string();
+        self.emit(now, EventKind::Bounced { side, ball, reason });
+    }
+
+    /// A message arrived over `side`; returns the ack to send, if any.
+    pub fn receive(&mut self, side: Side, message: Message, now: Duration) -> Option<Output> {
+        match message {
+            Message::Ball { depth, ball, .. } => {
+                self.world.enter(side, depth, ball);
+                let ball = self.world.balls[self.world.balls.len() - 1];
+                self.unshown.push(ball.id);
+                self.handoffs.record(now);
+                self.emit(now, EventKind::Received { side, ball });
+                let ack = Message::Ack {
+                    sender: self.id,
+                    ball: ball.id,
+                };
+                Some(Output { side, message: ack })
+            }
+            Message::Ack { ball, .. } => {
+                self.acked(side, ball, now);
+                None
+            }
+        }
+    }
+
+    /// The neighbour on `side` took ball `id`.
+    pub fn acked(&mut self, side: Side, id: u64, now: Duration) {
+        if let Some(ball) = self.links[side.index()].in_flight.acked(id) {
+            self.emit(now, EventKind::Acknowledged { side, ball });
+        }
+    }
+
+    /// A message over `side` was refused.
+    pub fn refused(&mut self, side: Option<Side>, reason: &str, now: Duration) {
+        let reason = reason.to_string();
+        self.emit(now, EventKind::Refused { side, reason });
+    }
+
+    /// Moves the world up to `now` (time since the start) in fixed steps;
+    /// balls that crossed an open edge are returned to be sent.
+    pub fn tick(&mut self, now: Duration) -> Vec<Output> {
+        let mut out = Vec::new();
+        for _ in 0..self.stepper.advance(now) {
+            let dt = self.stepper.dt();
+            for exit in self.world.step(dt, self.edges()) {
+                let mut ball = exit.ball;
+                ball.x = 0.0;
+                self.links[exit.side.index()].in_flight.sent(ball);
+                self.handoffs.record(now);
+                self.emit(
+                    now,
+                    EventKind::Sent {
+                        side: exit.side,
+                        ball: exit.ball,
+                    },
+                );
+                let message = Message::Ball {
+                    sender: self.id,
+                    depth: exit.depth,
+                    ball,
+                };
+                out.push(Output {
+                    side: exit.side,
+                    message,
+                });
+            }
+        }
+        out
+    }
+
+    /// A frame was drawn at `now`: balls received since the last one have
+    /// been seen.
+    pub fn shown(&mut self, now: Duration) {
+        for id in std::mem::take(&mut self.unshown) {
+            self.emit(now, EventKind::Shown { id });
+        }
+    }
+
+    /// Handoffs (sent or received) in the last second.
+    pub fn handoffs_per_second(&mut self, now: Duration) -> usize {
+        self.handoffs.per_second(now)
+    }
+
+    /// Ids of every ball this peer holds: on screen or in flight.
+    pub fn held(&self) -> Vec<u64> {
+        let screen = self.world.balls.iter();
+        let flying = self.links.iter().flat_map(|l| l.in_flight.balls());
+        screen.chain(flying).map(|b| b.id).collect()
+    }
+
+    /// The events since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Records an event at `now`.
+    pub fn emit(&mut self, now: Duration, kind: EventKind) {
+        self.events.push(Event {
+            t: now.as_secs_f64(),
+            peer: self.name.clone(),
+            kind,
+        });
+    }
+}
+
+#[cfg(test)]
+#[path = "peer_tests.rs"]
+mod tests;
