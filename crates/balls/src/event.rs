@@ -21,6 +21,11 @@ pub struct Event {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
+    /// The peer listens here (the first event of a run).
+    Listening {
+        /// The bound endpoint, with the port the system chose for port 0.
+        endpoint: String,
+    },
     /// A ball was made on this screen.
     Created {
         /// The ball.

@@ -62,6 +62,8 @@ pub struct Peer {
     pub id: u32,
     /// The balls on this screen.
     pub world: World,
+    /// Speed of new balls, as a multiple of the usual.
+    pub speed: f64,
     links: [LinkState; 2],
     stepper: Stepper,
     rng: Rng,
@@ -78,6 +80,7 @@ impl Peer {
             name: name.to_string(),
             id,
             world: World::new(width),
+            speed: 1.0,
             links: Default::default(),
             stepper: Stepper::new(STEP),
             rng,
@@ -110,8 +113,9 @@ impl Peer {
     pub fn add_ball(&mut self, now: Duration) {
         let id = self.new_ball_id();
         let radius = self.rng.range(0.03, 0.07);
+        let factor = self.speed;
         let speed = |rng: &mut Rng| {
-            let v = rng.range(0.25, 0.7);
+            let v = (rng.range(0.25, 0.7) * factor).min(crate::world::MAX_SPEED);
             if rng.next_u64() & 1 == 0 {
                 v
             } else {

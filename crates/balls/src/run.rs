@@ -72,6 +72,9 @@ pub struct Config {
     pub name: Option<String>,
     /// Frames per second.
     pub fps: u32,
+    /// Speed of new balls, as a multiple of the usual (0.25 to 0.7
+    /// heights/s along each axis).
+    pub speed: f64,
 }
 
 /// Why a run failed.
@@ -99,6 +102,10 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<(), RunError> {
     let mut nodes = start(config)?;
     let mut screen = open_screen(config, nodes.len())?;
     for node in &mut nodes {
+        let endpoint = node.listen.clone();
+        node.peer
+            .emit(Duration::ZERO, EventKind::Listening { endpoint });
+        node.peer.speed = config.speed;
         node.peer.world.resize(screen.pane_width());
         for _ in 0..config.balls {
             node.peer.add_ball(Duration::ZERO);
@@ -106,6 +113,7 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<(), RunError> {
     }
     let frames = frame_loop(config, &mut nodes, screen.as_mut(), out)?;
     drop(screen);
+    settle(&mut nodes);
     let now = crate::clock::since_start();
     for node in &mut nodes {
         let balls = node.peer.held();
@@ -154,6 +162,29 @@ fn frame_loop(
         } else {
             next = now;
         }
+    }
+}
+
+/// Longest a stopping peer waits for the acks of balls it sent.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// Before stopping, waits (without moving balls, so none is sent) for the
+/// acks of the balls in flight: a ball is then held by exactly one peer.
+fn settle(nodes: &mut [Node]) {
+    let deadline = Instant::now() + SETTLE;
+    let flying = |nodes: &[Node]| {
+        nodes.iter().any(|n| {
+            Side::BOTH
+                .iter()
+                .any(|s| !n.peer.link(*s).in_flight().is_empty())
+        })
+    };
+    while flying(nodes) && Instant::now() < deadline {
+        let now = crate::clock::since_start();
+        for node in nodes.iter_mut() {
+            node.net.pump(&mut node.peer, now);
+        }
+        thread::sleep(Duration::from_millis(2));
     }
 }
 

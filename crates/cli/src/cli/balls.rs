@@ -68,6 +68,10 @@ pub struct BallsArgs {
     #[arg(long)]
     pub name: Option<String>,
 
+    /// Speed of new balls, as a multiple of the usual.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+
     /// Frames per second.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub fps: u32,

@@ -23,7 +23,11 @@ pub fn run(args: BallsArgs) -> Result<()> {
         json: args.json,
         name: args.name,
         fps: args.fps,
+        speed: args.speed,
     };
+    if !(args.speed > 0.0 && args.speed <= 20.0) {
+        bail!("--speed {} is outside (0, 20]", args.speed);
+    }
     if args.balls > 1000 {
         bail!("--balls {} is more than 1000 balls a screen", args.balls);
     }
