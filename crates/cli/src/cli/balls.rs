@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::listen::parse_duration;
+use super::common::parse_duration;
 
 /// `tether balls`: bouncing balls across a ring of screens.
 #[derive(Args, Debug)]
