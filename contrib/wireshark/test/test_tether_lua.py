@@ -221,8 +221,8 @@ def main() -> int:
             with open(os.path.join(KEPT, "live.json"), encoding="utf-8") as f:
                 ports = json.load(f)["ports"]
             check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), ports, None)
-    for f in c.failures:
-        print("FAIL", f)
+    for failure in c.failures:
+        print("FAIL", failure)
     print(f"tether.lua: {c.passed} checks passed, {len(c.failures)} failed")
     return 1 if c.failures else 0
 
