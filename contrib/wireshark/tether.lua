@@ -21,13 +21,15 @@ local record = require("tether.record")
 local bench = require("tether.bench")
 local ball = require("tether.ball")
 local copy = require("tether.copy")
+local textbook = require("tether.textbook")
 
 local tether = Proto("tether", "tether")
 local tether_line = Proto("tether_line", "tether, line framing")
 local tether_bench = Proto("tether_bench", "tether bench control exchange")
 local tether_ball = Proto("tether_ball", "tether balls ring")
 local tether_copy = Proto("tether_copy", "tether copy")
-local SUBPROTOS = { tether, tether_line, tether_bench, tether_ball, tether_copy }
+local tether_textbook = Proto("tether_textbook", "the textbook's bouncing balls (text, one per connection)")
+local SUBPROTOS = { tether, tether_line, tether_bench, tether_ball, tether_copy, tether_textbook }
 
 local f = {
     message = ProtoField.none("tether.message", "Message"),
@@ -45,6 +47,7 @@ local f = {
 for k, v in pairs(bench.fields) do f["bench_" .. k] = v end
 for k, v in pairs(ball.fields) do f["ball_" .. k] = v end
 for k, v in pairs(copy.fields) do f["copy_" .. k] = v end
+for k, v in pairs(textbook.fields) do f["textbook_" .. k] = v end
 tether.fields = f
 
 local ex = {
@@ -62,6 +65,7 @@ local ex = {
     bench = bench.expert,
     ball = ball.expert,
     copy = copy.expert,
+    textbook = textbook.expert,
 }
 tether.experts = ex
 
@@ -75,6 +79,8 @@ tether.prefs.bench_ports = Pref.range("Bench control TCP ports", "7878",
     "TCP ports of `tether bench --server` (default 7878, as in the README)", 65535)
 tether.prefs.ball_ports = Pref.range("Ball ring TCP ports", "9100",
     "TCP ports of `tether balls` (default 9100, its default --listen port)", 65535)
+tether.prefs.textbook_ports = Pref.range("Textbook ball TCP ports", "10001,10002",
+    "TCP ports of the textbook's bouncing-ball programs and `tether balls --textbook` (default 10001,10002)", 65535)
 tether.prefs.copy_ports = Pref.range("Copy TCP ports", "",
     "TCP ports of `tether copy` (none by default: on any tether port a connection that starts with a copy HELLO is decoded as copy)", 65535)
 tether.prefs.max_frame_len = Pref.uint("Maximum frame length", 16777216,
@@ -87,6 +93,7 @@ tether.prefs.heuristic = Pref.bool("Recognise bench and copy handshakes on any p
 local tcp_stream = Field.new("tcp.stream")
 local udp_stream = Field.new("udp.stream")
 local tcp_len = Field.new("tcp.len")
+local tcp_fin = Field.new("tcp.flags.fin")
 
 -- Message numbers per direction, and where a direction hit a protocol
 -- error; keyed by frame number so a second pass numbers alike.
@@ -327,6 +334,23 @@ end
 tether_line.dissector = line_dissector(record_decoder)
 tether_bench.dissector = length_dissector(bench_decoder, 65536)
 tether_ball.dissector = length_dissector(ball_decoder)
+
+-- The textbook's format: the connection's bytes up to its FIN are the ball.
+-- (Wireshark 4.0's Lua has no DESEGMENT_UNTIL_FIN; this is its C value.)
+local UNTIL_FIN = DESEGMENT_UNTIL_FIN or 0x0ffffffe
+tether_textbook.dissector = function(tvb, pinfo, tree)
+    local fin = tcp_fin()
+    if not (fin and fin.value) and tvb:len() <= textbook.MAX then
+        pinfo.desegment_offset = 0
+        pinfo.desegment_len = UNTIL_FIN
+        return tvb:len()
+    end
+    local seg = new_seg(tvb, pinfo, tree, "connection")
+    local label = textbook.dissect(tvb, seg_item(seg))
+    seg.item:append_text(", " .. (label or "not a textbook ball"))
+    pinfo.cols.info:append(" · " .. (label or "not a textbook ball"))
+    return tvb:len()
+end
 tether_copy.dissector = length_dissector(copy_decoder)
 
 -- The optional heuristics (off by default): a bench client's hello, or a
@@ -361,6 +385,7 @@ local function register_ports()
     add(tcp_table, tether.prefs.bench_ports, tether_bench)
     add(tcp_table, tether.prefs.ball_ports, tether_ball)
     add(tcp_table, tether.prefs.copy_ports, tether_copy)
+    add(tcp_table, tether.prefs.textbook_ports, tether_textbook)
     add(udp_table, tether.prefs.udp_ports, tether)
 end
 tether.prefs_changed = register_ports

@@ -17,7 +17,8 @@ FIELDS = [
 ]
 # Sub-protocol fields kept in capture order, by name.
 EXTRA = ["tether.ball.kind", "tether.ball.id", "tether.ball.sender", "tether.ball.y", "tether.ball.r",
-         "tether.copy.type", "tether.copy.role", "tether.copy.counter", "tether.copy.sealed_len", "tether.copy.final"]
+         "tether.copy.type", "tether.copy.role", "tether.copy.counter", "tether.copy.sealed_len", "tether.copy.final",
+         "tether.textbook.x", "tether.textbook.change_x", "tether.textbook.b"]
 FIELDS += EXTRA
 PI_WARN = 0x00600000  # expert severities at or above this are problems,
 PI_SEQUENCE = 0x02000000  # except TCP's sequence analysis (window full, D-SACK, ...)

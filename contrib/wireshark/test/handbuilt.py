@@ -35,6 +35,7 @@ BALL_ACK = bytes.fromhex("5442010200000009 0000000700000001") + bytes(24)
 COPY = [bytes.fromhex("01544350590102 0101"), b"\x02\x42" + bytes(range(32)), b"\x03" + bytes(32),
         b"\x10\x00" + bytes(36 + 16), b"\x11\x00" + bytes(16 + 16), b"\x30\x00" + bytes(12 + 16),
         b"\x31\x00" + b"hello" + bytes(16), b"\x32\x00" + bytes(32 + 16), b"\x3f\x01" + bytes(16)]
+TEXTBOOK_PORT = 10001  # the dissector's default, as the textbook's right-hand program
 READY = json.dumps({"type": "ready", "endpoint": f"tcp://127.0.0.2:{DATA_PORT}"}, separators=(",", ":")).encode()
 # (format, values) pairs that Python's struct packs; the dissector must print
 # what struct.unpack gives, as Python's repr does.
@@ -110,5 +111,8 @@ def write(path: str) -> list[Stream]:
     for s in all_streams:
         packets += tcp_stream(s.sport, s.dport, s.segments)
     packets += udp_datagrams(42000, UDP_PORT, [m for m in MESSAGES if m])
+    # The textbook's balls: a connection's text up to its FIN, cut anywhere.
+    packets += tcp_stream(43000, TEXTBOOK_PORT, [b"400,300,", b"-5,3,20,255,0,0\n"])
+    packets += tcp_stream(43001, TEXTBOOK_PORT, [b"1,2,3\n"])
     write_pcap(path, packets)
     return all_streams

@@ -147,6 +147,10 @@ def check_ball_copy(c: Checks, d: Decoded) -> None:
     c.equal("copy: counters of the sealed records", x["tether.copy.counter"], [str(i) for i in range(6)])
     c.equal("copy: sealed lengths", x["tether.copy.sealed_len"], [str(len(m) - 18) for m in handbuilt.COPY[3:]])
     c.equal("copy: FINAL flags", x["tether.copy.final"], ["0"] * 5 + ["1"])
+    c.equal("textbook ball: x, change_x, b", (x["tether.textbook.x"], x["tether.textbook.change_x"],
+                                             x["tether.textbook.b"]), (["400"], ["-5"], ["0"]))
+    c.equal("textbook ball: three numbers flagged", d.problems_at(43001),
+            ["not a textbook ball (tether reports and drops it)"])
 
 
 def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:

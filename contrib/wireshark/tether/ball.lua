@@ -23,7 +23,7 @@ M.fields = {
 }
 
 M.expert = ProtoExpert.new("tether.ball.bad", "not a ball record (the receiver closes the link)",
-    expert.group.MALFORMED, expert.severity.WARN)
+    expert.group.PROTOCOL, expert.severity.WARN)
 
 local LAYOUT = { { "magic", 0, 2 }, { "version", 2, 1 }, { "kind", 3, 1 }, { "sender", 4, 4 }, { "ball", 8, 8 },
                  { "x", 16, 4 }, { "y", 20, 4 }, { "vx", 24, 4 }, { "vy", 28, 4 }, { "radius", 32, 4 },

@@ -27,7 +27,7 @@ for _, k in ipairs(INTS) do M.fields[k] = ProtoField.uint64("tether.bench." .. k
 for _, k in ipairs(STRINGS) do M.fields[k] = ProtoField.string("tether.bench." .. k, k) end
 
 M.expert = ProtoExpert.new("tether.bench.malformed", "not a bench control message (the server answers error and closes)",
-    expert.group.MALFORMED, expert.severity.WARN)
+    expert.group.PROTOCOL, expert.severity.WARN)
 
 local function shown(m)
     if m.kind == "string" then return text.label_text(m.value, 48) end

@@ -37,7 +37,7 @@ M.fields = {
 }
 
 M.expert = ProtoExpert.new("tether.copy.bad", "not a copy frame (the peer stops with a protocol error)",
-    expert.group.MALFORMED, expert.severity.WARN)
+    expert.group.PROTOCOL, expert.severity.WARN)
 
 local function hello(tvb, offset, len, tree)
     if len ~= 9 or tvb(offset + 1, 4):string() ~= "TCPY" then return nil end
