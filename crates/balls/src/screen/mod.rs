@@ -36,18 +36,19 @@ pub struct Status {
 
 impl Status {
     /// The corner's text, one line each, ASCII only.
-    pub fn lines(&self) -> [String; 3] {
+    pub fn lines(&self) -> [String; 4] {
         let neighbour = |side: Side| {
             let n = &self.neighbours[side.index()];
             let state = if n.up { "up" } else { "down" };
             match &n.endpoint {
-                Some(e) => format!("{} {} {}", side.name(), sanitise(e), state),
-                None => format!("{} none (wall)", side.name()),
+                Some(e) => format!("{:5} {} {}", side.name(), sanitise(e), state),
+                None => format!("{:5} none (wall)", side.name()),
             }
         };
         [
             format!("{}  on {}", sanitise(&self.name), sanitise(&self.listen)),
-            format!("{}  |  {}", neighbour(Side::Left), neighbour(Side::Right)),
+            neighbour(Side::Left),
+            neighbour(Side::Right),
             format!(
                 "balls {}  handoffs/s {}",
                 self.balls, self.handoffs_per_second

@@ -68,11 +68,11 @@ impl Screen for Terminal {
 
 /// Draws one screen in `area`; returns its width in heights.
 fn draw_pane(frame: &mut ratatui::Frame, view: &View, area: Rect) -> f64 {
-    let [top, middle, bottom] = view.status.lines();
+    let [top, left, right, counts] = view.status.lines();
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::from(top))
-        .title_bottom(Line::from(format!("{middle}  {bottom}")))
+        .title_bottom(Line::from(format!("{counts} | {left} | {right}")))
         .border_style(Style::default().fg(Color::DarkGray));
     let inner = block.inner(area);
     // A terminal cell is about twice as high as it is wide.

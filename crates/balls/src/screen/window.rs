@@ -67,8 +67,9 @@ impl Screen for Window {
         );
         for (i, view) in views.iter().enumerate() {
             let x0 = (i as f32 * pane_w) as usize + 8;
+            let x1 = ((i + 1) as f32 * pane_w) as usize;
             for (row, line) in view.status.lines().iter().enumerate() {
-                text(&mut self.buffer, w, x0, 8 + row * 11, line);
+                text(&mut self.buffer, (w, x1), (x0, 8 + row * 11), line);
             }
         }
         self.window
@@ -129,9 +130,11 @@ fn draw_pane(pixmap: &mut Pixmap, view: &View, x0: f32, h: f32) {
     }
 }
 
-/// Writes ASCII `line` at (x, y) in the 8x8 font, on a dark box.
-fn text(buffer: &mut [u32], width: usize, x: usize, y: usize, line: &str) {
+/// Writes ASCII `line` at (x, y) in the 8x8 font, on a dark box, cut at
+/// `right` (the pane's edge) in a frame `width` pixels wide.
+fn text(buffer: &mut [u32], (width, right): (usize, usize), (x, y): (usize, usize), line: &str) {
     let height = buffer.len() / width.max(1);
+    let right = right.min(width);
     for (i, c) in line.chars().enumerate() {
         let glyph = font8x8::legacy::BASIC_LEGACY
             .get(c as usize)
@@ -140,7 +143,7 @@ fn text(buffer: &mut [u32], width: usize, x: usize, y: usize, line: &str) {
         for (row, bits) in glyph.iter().enumerate() {
             for col in 0..8 {
                 let (px, py) = (x + i * 8 + col, y + row);
-                if px >= width || py >= height {
+                if px >= right || py >= height {
                     continue;
                 }
                 let on = bits >> col & 1 == 1;
