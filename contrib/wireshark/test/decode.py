@@ -50,10 +50,18 @@ class Decoded:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (frame, malformed mark, warning, error)
     frame_ports: dict[int, tuple[int, int]] = field(default_factory=dict)
     extra: dict[str, list[str]] = field(default_factory=dict)  # EXTRA field -> values, in order
+    extra_frames: dict[str, list[int]] = field(default_factory=dict)  # the frame of each of those values
 
     def to_port(self, port: int) -> list[Message]:
         """The messages sent to port, in capture order."""
         return [m for m in self.messages if m.dport == port]
+
+    def extra_between(self, name: str, sport: int | None, dport: int | None) -> list[str]:
+        """The values of EXTRA field name in frames from sport (any if None)
+        to dport (any if None)."""
+        frames = self.extra_frames.get(name, [])
+        return [v for v, f in zip(self.extra.get(name, []), frames)
+                if sport in (None, self.frame_ports[f][0]) and dport in (None, self.frame_ports[f][1])]
 
     def problems_at(self, port: int) -> list[str]:
         """Problems in frames from or to port."""
@@ -108,7 +116,9 @@ def decode(pcap: str, options: list[str], display_filter: str | None = None) -> 
             if row[key]:
                 target[frame] = _split(row[key])
         for name in EXTRA:
-            out.extra.setdefault(name, []).extend(_split(row[name]))
+            values = _split(row[name])
+            out.extra.setdefault(name, []).extend(values)
+            out.extra_frames.setdefault(name, []).extend([frame] * len(values))
         if row["tether.count"]:
             out.counts[frame] = [int(v) for v in _split(row["tether.count"])]
         if row["_ws.malformed"]:

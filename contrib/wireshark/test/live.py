@@ -100,6 +100,40 @@ def _port(line: str) -> int:
     return int(m.group(1))
 
 
+@dataclass
+class Balls:
+    """Two `tether balls` peers: A listens, B connects to it as its right
+    neighbour; their --json events say which balls crossed the link."""
+
+    a_port: int = 0
+    a_sent: list[int] = field(default_factory=list)
+    a_received: list[int] = field(default_factory=list)
+    b_sent: list[int] = field(default_factory=list)
+    b_received: list[int] = field(default_factory=list)
+
+
+def _ball_events(path: str) -> tuple[list[int], list[int]]:
+    sent: list[int] = []
+    received: list[int] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            obj = json.loads(line)
+            if obj["event"] in ("sent", "received"):
+                (sent if obj["event"] == "sent" else received).append(int(obj["ball"]["id"]))
+    return sent, received
+
+
+def _first_line(path: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, encoding="utf-8") as f:
+            line = f.readline()
+        if line.endswith("\n"):
+            return line
+        time.sleep(0.05)
+    raise AssertionError(f"nothing in {path} within {timeout} s")
+
+
 def _received(path: str) -> list[bytes]:
     out = []
     with open(path, encoding="utf-8") as f:
@@ -118,12 +152,14 @@ class Run:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.scenarios = scenarios(tmp)
         self.bench_port = 0
+        self.balls = Balls()
         self.pcap = os.path.join(tmp, "live.pcapng")
 
-    def _start(self, cmd: list[str], stdout: int | object = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:
+    def _start(self, cmd: list[str], stdout: int | object = subprocess.DEVNULL,
+               wait: bool = True) -> tuple[subprocess.Popen[bytes], str]:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE)  # type: ignore[arg-type]
         self.procs.append(p)
-        return p, _read_line(p.stderr, READY_TIMEOUT)
+        return p, _read_line(p.stderr, READY_TIMEOUT) if wait else ""
 
     def start(self) -> None:
         for i, sc in enumerate(self.scenarios):
@@ -136,6 +172,11 @@ class Run:
             sc.port = _port(line)
         _, line = self._start([self.tether, "bench", "--server", "tcp://127.0.0.1:0"])
         self.bench_port = _port(line)
+        a_out = os.path.join(self.tmp, "balls_a.jsonl")
+        with open(a_out, "wb") as out:
+            self.ball_a, _ = self._start([self.tether, "balls", "--headless", "--json", "--listen", "tcp://127.0.0.1:0",
+                                          "--balls", "0", "--for", "120s"], out, wait=False)
+        self.balls.a_port = _port(_first_line(a_out, READY_TIMEOUT))
         ports = " or ".join(f"port {p}" for p in self.ports())
         _, line = self._start(["dumpcap", "-q", "-i", "lo", "-f", ports, "-w", self.pcap])
         while not line.startswith("File:"):
@@ -144,7 +185,7 @@ class Run:
         time.sleep(0.2)  # the filter is attached before "File:", the ring may lag
 
     def ports(self) -> list[int]:
-        return [sc.port for sc in self.scenarios] + [self.bench_port]
+        return [sc.port for sc in self.scenarios] + [self.bench_port, self.balls.a_port]
 
     def traffic(self) -> None:
         for sc in self.scenarios:
@@ -160,7 +201,23 @@ class Run:
         done = subprocess.run(bench, capture_output=True, timeout=RUN_TIMEOUT, check=False)
         if done.returncode != 0:
             raise AssertionError(f"bench failed: {done.stderr.decode(errors='replace')}")
+        self._balls()
         time.sleep(0.3)  # the last FINs and ACKs
+
+    def _balls(self) -> None:
+        """B runs for 2 s with two fast balls against A, which has none."""
+        b_out = os.path.join(self.tmp, "balls_b.jsonl")
+        with open(b_out, "wb") as out:
+            cmd = [self.tether, "balls", "--headless", "--json", "--listen", "tcp://127.0.0.1:0", "--right",
+                   f"tcp://127.0.0.1:{self.balls.a_port}", "--balls", "2", "--speed", "4", "--for", "2s"]
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT, check=False)
+        if done.returncode != 0:
+            raise AssertionError(f"tether balls failed: {done.stderr.decode(errors='replace')}")
+        time.sleep(0.3)  # A's last ack
+        self.ball_a.send_signal(signal.SIGTERM)
+        self.ball_a.wait(timeout=10)
+        self.balls.a_sent, self.balls.a_received = _ball_events(os.path.join(self.tmp, "balls_a.jsonl"))
+        self.balls.b_sent, self.balls.b_received = _ball_events(b_out)
 
     def stop(self) -> None:
         for p in reversed(self.procs):

@@ -16,6 +16,7 @@ Usage: test_tether_lua.py [--tether target/debug/tether] [--record]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -153,6 +154,23 @@ def check_ball_copy(c: Checks, d: Decoded) -> None:
             ["not a textbook ball (tether reports and drops it)"])
 
 
+def check_balls(c: Checks, pcap: str, balls: live.Balls) -> None:
+    """Every ball record on the link, by kind and id, as the peers' events say."""
+    d = decode(pcap, ["-o", f"tether.ball_ports:{balls.a_port}"], f"tcp.port == {balls.a_port}")
+    peer_b = [m for m in d.messages if m.dport == balls.a_port]
+    peer_a = [m for m in d.messages if m.sport == balls.a_port]
+    c.equal("live balls: every message a 40-byte record", {m.length for m in peer_a + peer_b}, {40})
+    a = balls.a_port
+    for name, sport, dport, sent, received in (("B to A", None, a, balls.b_sent, balls.b_received),
+                                               ("A to B", a, None, balls.a_sent, balls.a_received)):
+        kinds = d.extra_between("tether.ball.kind", sport, dport)
+        ids = d.extra_between("tether.ball.id", sport, dport)
+        c.equal(f"live balls, {name}: handoffs as sent", [int(i, 16) for k, i in zip(kinds, ids) if k == "1"], sent)
+        c.equal(f"live balls, {name}: acks as received", [int(i, 16) for k, i in zip(kinds, ids) if k == "2"], received)
+    c.equal("live balls: B handed A a ball", len(balls.b_sent) > 0, True)
+    c.equal("live balls: problems", d.problems_at(balls.a_port), [])
+
+
 def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:
     scs = {sc.name: sc for sc in live.scenarios(tmp)}
     rec = ports["records (struct format)"]
@@ -218,27 +236,30 @@ def main() -> int:
                 run.stop()
             ports = {sc.name: sc.port for sc in run.scenarios} | {"bench": run.bench_port}
             check_live(c, tmp, run.pcap, ports, {sc.name: sc.received for sc in run.scenarios})
+            check_balls(c, run.pcap, run.balls)
             if args.record:
-                keep(run.pcap, ports)
+                keep(run.pcap, ports, run.balls)
         else:
             print("not root (or no dumpcap): cannot capture on lo; decoding the captures kept in testdata/pcap/")
             with open(os.path.join(KEPT, "live.json"), encoding="utf-8") as f:
-                ports = json.load(f)["ports"]
-            check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), ports, None)
+                kept = json.load(f)
+            check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), kept["ports"], None)
+            check_balls(c, os.path.join(KEPT, "live.pcapng.gz"), live.Balls(**kept["balls"]))
     for failure in c.failures:
         print("FAIL", failure)
     print(f"tether.lua: {c.passed} checks passed, {len(c.failures)} failed")
     return 1 if c.failures else 0
 
 
-def keep(pcap: str, ports: dict[str, int]) -> None:
+def keep(pcap: str, ports: dict[str, int], balls: live.Balls) -> None:
     import gzip
 
     os.makedirs(KEPT, exist_ok=True)
     with open(pcap, "rb") as src, gzip.open(os.path.join(KEPT, "live.pcapng.gz"), "wb", 9) as dst:
         shutil.copyfileobj(src, dst)
     with open(os.path.join(KEPT, "live.json"), "w", encoding="utf-8") as f:
-        json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports}, f, indent=1)
+        json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports,
+                   "balls": dataclasses.asdict(balls)}, f, indent=1)
         f.write("\n")
 
 
