@@ -130,6 +130,8 @@ pub struct Session {
     pub opener: Opener,
     /// The transcript hash both sides agreed on.
     pub transcript: [u8; 32],
+    /// The AEAD this side seals with.
+    pub aead: Aead,
 }
 
 impl Handshake {
@@ -230,6 +232,7 @@ impl Confirming {
             sealer: Sealer::new(self.mine.aead, &self.send_key),
             opener: Opener::new(self.peer.aead, &self.recv_key, MAX_RECORD_PLAINTEXT),
             transcript: self.transcript,
+            aead: self.mine.aead,
         })
     }
 }

@@ -7,12 +7,15 @@
 //! pipelined threads; [`target`] opens names beneath a directory handle.
 
 pub mod code;
+pub mod driver;
 pub mod error;
 pub mod handshake;
 pub mod incoming;
 pub mod name;
 pub mod outgoing;
 pub mod seal;
+pub mod source;
+pub mod target;
 pub mod wire;
 
 pub use code::Code;

@@ -85,8 +85,24 @@ impl Outgoing {
         }
     }
 
-    /// Takes the receiver's next message; `true` once the offers are all in
-    /// (then send the files), and again when RESULT arrives.
+    /// Takes the receiver's reply after the files: RESULT is success.
+    pub fn finish(&self, msg: Msg) -> Result<()> {
+        match msg {
+            Msg::Result if self.state == State::Sending => Ok(()),
+            Msg::Error(kind, text) => Err(Error::Peer {
+                peer: self.peer.clone(),
+                kind,
+                text: name::sanitize(&text),
+            }),
+            other => Err(self.protocol(ProtocolError::Unexpected {
+                got: other.record_type(),
+                when: "after the files",
+            })),
+        }
+    }
+
+    /// Takes the receiver's next message before the files; `true` once
+    /// the offers are all in (then send the files).
     pub fn handle(&mut self, msg: Msg) -> Result<bool> {
         match (&self.state, msg) {
             (_, Msg::Error(kind, text)) => {
@@ -105,10 +121,6 @@ impl Outgoing {
             }
             (State::Offers, Msg::OfferEnd) => {
                 self.state = State::Sending;
-                Ok(true)
-            }
-            (State::Sending, Msg::Result) => {
-                self.state = State::Finished;
                 Ok(true)
             }
             (_, other) => Err(self.protocol(ProtocolError::Unexpected {
@@ -137,11 +149,6 @@ impl Outgoing {
     /// The receiver's offer for file `index`, if any.
     pub fn offer(&self, index: u32) -> Option<Offer> {
         self.offers.get(&index).copied()
-    }
-
-    /// Whether RESULT has arrived.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Finished
     }
 }
 
