@@ -24,13 +24,14 @@ fn main() -> ExitCode {
         Command::Bench(args) => cmd::bench::run(args),
         Command::Balls(args) => cmd::balls::run(args),
         Command::Completions(args) => cmd::completions::run(args),
+        Command::Copy(args) => cmd::copy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("tether: {err:#}");
-            ExitCode::FAILURE
+            cmd::copy::exit_code(&err).unwrap_or(ExitCode::FAILURE)
         }
     }
 }

@@ -4,12 +4,14 @@ pub mod balls;
 mod bench;
 mod common;
 mod completions;
+mod copy;
 mod listen;
 mod send;
 
 pub use balls::BallsArgs;
 pub use bench::BenchArgs;
 pub use completions::CompletionsArgs;
+pub use copy::CopyArgs;
 pub use listen::ListenArgs;
 pub use send::SendArgs;
 
@@ -41,6 +43,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Bounce balls across a ring of screens (a window, the terminal, or none).
     Balls(BallsArgs),
+    /// Copy files and directories, encrypted and resumable, authenticated
+    /// by a short code.
+    Copy(CopyArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }

@@ -3,5 +3,6 @@
 pub mod balls;
 pub mod bench;
 pub mod completions;
+pub mod copy;
 pub mod listen;
 pub mod send;

@@ -41,17 +41,18 @@ pub(super) fn pull(
     } = session;
     let mut inc = Incoming::new(peer, opts.overwrite);
     let sender = link.sender();
-    let r =
-        prepare(&mut link, &mut opener, &mut inc, &dest, opts, hooks, peer).and_then(|target| {
-            for m in inc.accept(target.1) {
-                let f = sealer
-                    .seal_msg(&m)
-                    .map_err(|e| Error::Local(e.to_string()))?;
-                sender.feed(&f).map_err(|cause| link_error(cause, peer))?;
-            }
-            sender.flush().map_err(|cause| link_error(cause, peer))?;
-            pipeline(link, opener, &mut inc, target.0, hooks, peer)
-        });
+    let mut started = std::time::Instant::now();
+    let r = prepare(&mut link, &mut opener, &mut inc, &dest, opts, hooks, peer).and_then(|target| {
+        started = std::time::Instant::now();
+        for m in inc.accept(target.1) {
+            let f = sealer
+                .seal_msg(&m)
+                .map_err(|e| Error::Local(e.to_string()))?;
+            sender.feed(&f).map_err(|cause| link_error(cause, peer))?;
+        }
+        sender.flush().map_err(|cause| link_error(cause, peer))?;
+        pipeline(link, opener, &mut inc, target.0, hooks, peer)
+    });
     let r = r.and_then(|hashes| {
         let f = sealer
             .seal_msg(&Msg::Result)
@@ -76,6 +77,7 @@ pub(super) fn pull(
                 bytes: summary_bytes,
                 resumed_bytes: resumed,
                 skipped_files: skipped,
+                seconds: started.elapsed().as_secs_f64(),
                 aead: aead.name(),
                 hashes,
             })

@@ -57,6 +57,7 @@ pub(super) fn push(
             Err(e) => return Err(give_up(&mut link, &mut session.sealer, e)),
         }
     }
+    let started = std::time::Instant::now();
     let mut summary = Summary {
         sent: true,
         files,
@@ -74,6 +75,7 @@ pub(super) fn push(
         &mut summary,
         peer,
     )?;
+    summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 

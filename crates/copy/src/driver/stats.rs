@@ -29,7 +29,7 @@ impl Stats {
 }
 
 /// What a finished copy did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     /// Whether this side sent (or received) the files.
     pub sent: bool,
@@ -43,6 +43,8 @@ pub struct Summary {
     pub resumed_bytes: u64,
     /// Files already there, identical, and not sent again.
     pub skipped_files: u64,
+    /// Seconds from the manifest's acceptance to the end.
+    pub seconds: f64,
     /// The AEAD this side sealed with.
     pub aead: &'static str,
     /// Each file's name and BLAKE3, in manifest order (skipped ones too).

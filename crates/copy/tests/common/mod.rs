@@ -1,5 +1,11 @@
 //! Helpers shared by the copy tests: a tree to copy, running both sides.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::type_complexity, missing_docs)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
