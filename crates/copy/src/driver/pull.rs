@@ -42,17 +42,18 @@ pub(super) fn pull(
     let mut inc = Incoming::new(peer, opts.overwrite);
     let sender = link.sender();
     let mut started = std::time::Instant::now();
-    let r = prepare(&mut link, &mut opener, &mut inc, &dest, opts, hooks, peer).and_then(|target| {
-        started = std::time::Instant::now();
-        for m in inc.accept(target.1) {
-            let f = sealer
-                .seal_msg(&m)
-                .map_err(|e| Error::Local(e.to_string()))?;
-            sender.feed(&f).map_err(|cause| link_error(cause, peer))?;
-        }
-        sender.flush().map_err(|cause| link_error(cause, peer))?;
-        pipeline(link, opener, &mut inc, target.0, hooks, peer)
-    });
+    let r =
+        prepare(&mut link, &mut opener, &mut inc, &dest, opts, hooks, peer).and_then(|target| {
+            started = std::time::Instant::now();
+            for m in inc.accept(target.1) {
+                let f = sealer
+                    .seal_msg(&m)
+                    .map_err(|e| Error::Local(e.to_string()))?;
+                sender.feed(&f).map_err(|cause| link_error(cause, peer))?;
+            }
+            sender.flush().map_err(|cause| link_error(cause, peer))?;
+            pipeline(link, opener, &mut inc, target.0, hooks, peer)
+        });
     let r = r.and_then(|hashes| {
         let f = sealer
             .seal_msg(&Msg::Result)

@@ -49,3 +49,18 @@ fn prompt() -> anyhow::Result<String> {
     r.context("cannot read the code")?;
     Ok(line)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_from_the_environment_is_gone_before_any_child_could_inherit_it() {
+        std::env::set_var(ENV, "7-orbit-lantern-velvet-quarry");
+        let code = read_code(None).unwrap();
+        assert_eq!(code.as_str(), "7-orbit-lantern-velvet-quarry");
+        assert!(std::env::var_os(ENV).is_none());
+        let child = std::process::Command::new("env").output().unwrap();
+        assert!(!String::from_utf8_lossy(&child.stdout).contains("orbit-lantern"));
+    }
+}
