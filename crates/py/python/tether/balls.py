@@ -1,0 +1,390 @@
+"""``python3 -m tether.balls``: a peer of the ``tether balls`` ring.
+
+Speaks the ball record of docs/PROTOCOL.md ("Ball ring") over tether links,
+so it joins a ring of Rust (``tether balls``) and Java peers. A tkinter
+window (nothing to install beyond this package), or ``--headless`` with
+``--json`` events in the same form as ``tether balls --json``::
+
+    python3 -m tether.balls --listen tcp://0.0.0.0:9100 --right tcp://pc1:9100
+
+Keys in the window: space adds a ball, c clears, q or Esc quits. The
+network runs on its own threads; the drawing loop only drains a queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import queue
+import random
+import re
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Dict, List, Optional, TextIO, Tuple
+
+import tether
+
+FORMAT = "!2sBBIQfffffBBBx"
+RECORD = tether.Record(FORMAT)
+MAGIC, VERSION, KIND_BALL, KIND_ACK = b"TB", 1, 1, 2
+STEP = 1.0 / 240.0
+MAX_SPEED, MAX_RADIUS = 10.0, 0.25
+LEFT, RIGHT = "left", "right"
+PALETTE = [(239, 71, 111), (255, 209, 102), (6, 214, 160), (17, 138, 178),
+           (255, 140, 66), (155, 93, 229), (241, 91, 181), (0, 187, 249)]
+START = time.monotonic()
+
+
+@dataclass
+class Ball:
+    """One ball: lengths in screen heights, speeds in heights per second, y up."""
+
+    id: int
+    x: float
+    y: float
+    vx: float
+    vy: float
+    radius: float
+    colour: Tuple[int, int, int]
+
+
+def encode_ball(sender: int, depth: float, b: Ball) -> bytes:
+    """A kind 1 record: ``b`` handed over, its centre ``depth`` past the edge."""
+    return RECORD.pack(MAGIC, VERSION, KIND_BALL, sender, b.id, depth, b.y, b.vx, b.vy,
+                       b.radius, *b.colour)
+
+
+def encode_ack(sender: int, ball_id: int) -> bytes:
+    """A kind 2 record: the ball with ``ball_id`` is ours now."""
+    return RECORD.pack(MAGIC, VERSION, KIND_ACK, sender, ball_id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0)
+
+
+def decode(data: bytes) -> Tuple[int, int, float, Ball]:
+    """(kind, sender, depth, ball) of one record; ValueError if refused."""
+    if len(data) != RECORD.size:
+        raise ValueError(f"ball record of {len(data)} bytes, expected {RECORD.size}")
+    magic, version, kind, sender, ball_id, depth, y, vx, vy, radius, r, g, b = RECORD.unpack(data)
+    version, kind, ball_id = int(version), int(kind), int(ball_id)
+    if magic != MAGIC:
+        raise ValueError("not a ball record")
+    if version != VERSION:
+        raise ValueError(f"ball record version {version}, this peer speaks {VERSION}")
+    floats = [float(f) for f in (depth, y, vx, vy, radius)]
+    ball = Ball(ball_id, 0.0, floats[1], floats[2], floats[3], floats[4], (int(r), int(g), int(b)))
+    if kind == KIND_ACK:
+        return KIND_ACK, int(sender), 0.0, ball
+    if kind != KIND_BALL:
+        raise ValueError(f"ball record of unknown kind {kind}")
+    if not all(math.isfinite(f) for f in floats) or not 0.0 < ball.radius <= MAX_RADIUS:
+        raise ValueError(f"ball {ball_id:#x} refused: bad number or radius")
+    if abs(ball.vx) > MAX_SPEED or abs(ball.vy) > MAX_SPEED or not 0.0 <= floats[0] <= 1.0:
+        raise ValueError(f"ball {ball_id:#x} refused: too fast or too far past the edge")
+    ball.y = min(max(ball.y, 0.0), 1.0)
+    return KIND_BALL, int(sender), floats[0], ball
+
+
+def step(balls: List[Ball], dt: float, width: float,
+         open_left: bool, open_right: bool) -> List[Tuple[str, float, Ball]]:
+    """Moves the balls by ``dt``; returns (side, depth, ball) of those that left."""
+    exits: List[Tuple[str, float, Ball]] = []
+    for b in list(balls):
+        b.x += b.vx * dt
+        b.y += b.vy * dt
+        r = b.radius
+        if b.y - r < 0 and b.vy < 0:
+            b.y, b.vy = 2 * r - b.y, -b.vy
+        elif b.y + r > 1 and b.vy > 0:
+            b.y, b.vy = 2 * (1 - r) - b.y, -b.vy
+        if b.vx < 0:
+            if open_left and b.x < 0:
+                balls.remove(b)
+                exits.append((LEFT, -b.x, b))
+            elif not open_left and b.x - r < 0:
+                b.x, b.vx = min(2 * r - b.x, width), -b.vx
+        elif b.vx > 0:
+            if open_right and b.x > width:
+                balls.remove(b)
+                exits.append((RIGHT, b.x - width, b))
+            elif not open_right and b.x + r > width:
+                b.x, b.vx = max(2 * (width - r) - b.x, 0.0), -b.vx
+    return exits
+
+
+class Net:
+    """The links on their own threads: events arrive on ``self.events``."""
+
+    def __init__(self, listen: str, right: Optional[str]) -> None:
+        self.events: "queue.Queue[Tuple[Any, ...]]" = queue.Queue()
+        self.stop = threading.Event()
+        self.listener = tether.listen(listen, linger=0.0)
+        self.generation = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+        if right:
+            threading.Thread(target=self._connect, args=(right,), daemon=True).start()
+
+    def _next_generation(self) -> int:
+        with self.lock:
+            self.generation += 1
+            return self.generation
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            link = self.listener.accept(timeout=0.05)
+            if link is not None:
+                gen = self._next_generation()
+                threading.Thread(target=self._read, args=(link, LEFT, gen), daemon=True).start()
+
+    def _connect(self, right: str) -> None:
+        delay = 0.05
+        while not self.stop.is_set():
+            try:
+                link = tether.connect(right, timeout=0.5, linger=0.0)
+            except tether.TetherError:
+                self.stop.wait(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            delay = 0.05
+            self._read(link, RIGHT, self._next_generation())
+            self.stop.wait(delay)
+
+    def _read(self, link: tether.Link, side: str, gen: int) -> None:
+        self.events.put(("up", side, gen, link.peer_addr, link))
+        reason = "stopped"
+        while not self.stop.is_set():
+            try:
+                data = link.recv(timeout=0.05)
+            except tether.TetherError as e:
+                reason = str(e)
+                break
+            if data is None:
+                continue
+            try:
+                self.events.put(("message", side, gen, decode(data)))
+            except ValueError as e:
+                reason = str(e)
+                break
+        link.close()
+        self.events.put(("down", side, gen, reason))
+
+
+class Peer:
+    """One screen of the ring: its balls, its links, the balls in flight."""
+
+    def __init__(self, name: str, width: float, out: Optional[TextIO], speed: float) -> None:
+        self.name, self.width, self.out, self.speed = name, width, out, speed
+        self.id = random.randrange(1, 1 << 20)
+        self.balls: List[Ball] = []
+        self.links: Dict[str, Optional[Tuple[int, tether.Link]]] = {LEFT: None, RIGHT: None}
+        self.endpoints: Dict[str, Optional[str]] = {LEFT: None, RIGHT: None}
+        self.in_flight: Dict[str, Dict[int, Ball]] = {LEFT: {}, RIGHT: {}}
+        self.counter = 0
+        self.done = 0.0
+        self.handoffs: List[float] = []
+
+    def emit(self, event: str, **fields: Any) -> None:
+        if self.out is not None:
+            line = {"t": time.monotonic() - START, "peer": self.name, "event": event, **fields}
+            self.out.write(json.dumps(line) + "\n")
+            self.out.flush()
+
+    def add_ball(self) -> None:
+        self.counter += 1
+        r = random.uniform(0.03, 0.07)
+        v = [min(random.uniform(0.25, 0.7) * self.speed, MAX_SPEED) * random.choice((-1, 1))
+             for _ in range(2)]
+        b = Ball((self.id << 32) | self.counter, random.uniform(r, self.width - r),
+                 random.uniform(r, 1 - r), v[0], v[1], r, random.choice(PALETTE))
+        self.balls.append(b)
+        self.emit("created", ball=asdict(b))
+
+    def clear(self) -> None:
+        self.emit("cleared", balls=[b.id for b in self.balls])
+        self.balls.clear()
+
+    def link_down(self, side: str, reason: str) -> None:
+        self.links[side] = None
+        self.emit("neighbour_down", side=side, reason=reason)
+        for b in self.in_flight[side].values():
+            b.vx = abs(b.vx) if side == LEFT else -abs(b.vx)
+            b.x = b.radius if side == LEFT else self.width - b.radius
+            self.balls.append(b)
+            self.emit("bounced", side=side, ball=asdict(b), reason=reason)
+        self.in_flight[side].clear()
+
+    def send(self, side: str, data: bytes) -> None:
+        current = self.links[side]
+        if current is None:
+            self.link_down(side, "not connected")
+            return
+        try:
+            current[1].send(data)
+        except tether.TetherError as e:
+            current[1].close()
+            self.link_down(side, str(e))
+
+    def handle(self, event: Tuple[Any, ...]) -> None:
+        kind, side, gen = event[0], event[1], event[2]
+        current = self.links[side]
+        if kind == "up":
+            if current is not None:
+                current[1].close()
+                self.link_down(side, "replaced by a new connection")
+            self.links[side] = (gen, event[4])
+            self.endpoints[side] = event[3]
+            self.emit("neighbour_up", side=side, endpoint=event[3])
+        elif current is None or current[0] != gen:
+            return
+        elif kind == "down":
+            self.link_down(side, event[3])
+        else:
+            what, _sender, depth, ball = event[3]
+            if what == KIND_ACK:
+                acked = self.in_flight[side].pop(ball.id, None)
+                if acked is not None:
+                    self.emit("acknowledged", side=side, ball=asdict(acked))
+                return
+            depth = min(max(depth, 0.0), self.width / 2)
+            ball.x = depth if side == LEFT else self.width - depth
+            self.balls.append(ball)
+            self.handoffs.append(time.monotonic())
+            self.emit("received", side=side, ball=asdict(ball))
+            self.send(side, encode_ack(self.id, ball.id))
+
+    def tick(self, now: float) -> None:
+        while self.done + STEP <= now:
+            self.done += STEP
+            exits = step(self.balls, STEP, self.width,
+                         self.links[LEFT] is not None, self.links[RIGHT] is not None)
+            for side, depth, b in exits:
+                self.in_flight[side][b.id] = replace(b, x=0.0)
+                self.handoffs.append(time.monotonic())
+                self.emit("sent", side=side, ball=asdict(b))
+                self.send(side, encode_ball(self.id, depth, b))
+
+    def status(self) -> List[str]:
+        cut = time.monotonic() - 1.0
+        self.handoffs = [t for t in self.handoffs if t >= cut]
+        sides = []
+        for side in (LEFT, RIGHT):
+            ep = self.endpoints[side]
+            up = "up" if self.links[side] is not None else "down"
+            sides.append(f"{side:5} {ep} {up}" if ep else f"{side:5} none (wall)")
+        return [self.name, *sides, f"balls {len(self.balls)}  handoffs/s {len(self.handoffs)}"]
+
+    def held(self) -> List[int]:
+        return [b.id for b in self.balls] + [i for f in self.in_flight.values() for i in f]
+
+
+def parse_duration(text: str) -> float:
+    """``10``, ``10s``, ``500ms`` or ``2m`` in seconds."""
+    m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 10s, 500ms)")
+    return float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}[m.group(2)]
+
+
+class Runner:
+    """The frame loop shared by the window and headless modes."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.net = Net(args.listen, args.right)
+        listen = self.net.listener.local_addr
+        out = sys.stdout if args.json else None
+        self.peer = Peer(args.name or f"python:{listen.rsplit(':', 1)[-1]}", 4 / 3, out, args.speed)
+        self.peer.endpoints[RIGHT] = args.right
+        self.peer.emit("listening", endpoint=listen)
+        for _ in range(args.balls):
+            self.peer.add_ball()
+        self.deadline = None if args.duration is None else time.monotonic() + args.duration
+        self.interval = 1.0 / args.fps
+
+    def frame(self) -> bool:
+        """One frame's work; False when the time is up."""
+        while True:
+            try:
+                self.peer.handle(self.net.events.get_nowait())
+            except queue.Empty:
+                break
+        self.peer.tick(time.monotonic() - START)
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def finish(self) -> None:
+        """Waits up to 0.5 s for the acks of balls in flight, then stops."""
+        end = time.monotonic() + 0.5
+        while any(self.peer.in_flight.values()) and time.monotonic() < end:
+            try:
+                self.peer.handle(self.net.events.get(timeout=0.01))
+            except queue.Empty:
+                pass
+        self.peer.emit("end", balls=self.peer.held())
+        self.net.stop.set()
+
+    def headless(self) -> None:
+        while self.frame():
+            time.sleep(self.interval)
+        self.finish()
+
+    def window(self) -> None:
+        import tkinter  # only the window needs Tk
+
+        root = tkinter.Tk()
+        root.title("tether balls (python)")
+        canvas = tkinter.Canvas(root, width=800, height=600, background="#101218", highlightthickness=0)
+        canvas.pack(fill="both", expand=True)
+        keys = {"space": self.peer.add_ball, "c": self.peer.clear, "q": root.destroy, "Escape": root.destroy}
+        root.bind("<Key>", lambda e: keys.get(e.keysym, lambda: None)())
+
+        def draw() -> None:
+            if not self.frame():
+                root.destroy()
+                return
+            w, h = max(canvas.winfo_width(), 1), max(canvas.winfo_height(), 1)
+            self.peer.width = w / h
+            canvas.delete("all")
+            for b in self.peer.balls:
+                x, y, r = b.x * h, h - b.y * h, b.radius * h
+                canvas.create_oval(x - r, y - r, x + r, y + r, fill="#%02x%02x%02x" % b.colour, width=0)
+            for i, line in enumerate(self.peer.status()):
+                canvas.create_text(8, 8 + 14 * i, text=line, anchor="nw", fill="#d0d4dc", font=("Courier", 10))
+            root.after(int(self.interval * 1000), draw)
+
+        root.after(0, draw)
+        root.mainloop()
+        self.finish()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m tether.balls", description=__doc__.split("\n")[0])
+    p.add_argument("--listen", default="tcp://127.0.0.1:9100", help="where the left neighbour connects")
+    p.add_argument("--right", help="the next peer to the right")
+    p.add_argument("--headless", action="store_true", help="draw nothing")
+    p.add_argument("--json", action="store_true", help="one JSON line per event on stdout")
+    p.add_argument("--balls", type=int, default=1, help="balls to start with")
+    p.add_argument("--for", dest="duration", type=parse_duration, help="stop after this long, e.g. 10s")
+    p.add_argument("--name", help="the name in the status corner and the events")
+    p.add_argument("--speed", type=float, default=1.0, help="speed of new balls, a multiple of the usual")
+    p.add_argument("--fps", type=int, default=60, help="frames per second")
+    args = p.parse_args(argv)
+    if not 0 < args.speed <= 20 or not 0 <= args.balls <= 1000 or not 1 <= args.fps <= 1000:
+        p.error("--speed must be in (0, 20], --balls in 0..1000, --fps in 1..1000")
+    try:
+        runner = Runner(args)
+    except tether.TetherError as e:
+        print(f"tether.balls: {e}", file=sys.stderr)
+        return 1
+    try:
+        if args.headless:
+            runner.headless()
+        else:
+            runner.window()
+    except KeyboardInterrupt:
+        runner.finish()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""``python3 -m tether.balls`` in one ring with ``tether balls`` peers: balls
+cross between the languages both ways and every ball ends up exactly once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from typing import Any, Dict, List
+
+import pytest
+
+from tether import balls
+
+Event = Dict[str, Any]
+
+
+class Child:
+    """A peer in a child process; its JSON events are collected as they come."""
+
+    def __init__(self, argv: List[str]) -> None:
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        first = json.loads(self.proc.stdout.readline())
+        assert first["event"] == "listening", first
+        self.endpoint: str = first["endpoint"]
+        self.events: List[Event] = [first]
+        self.reader = threading.Thread(target=self._read)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.events.append(json.loads(line))
+
+    def finish(self) -> List[Event]:
+        assert self.proc.wait(timeout=30) == 0
+        self.reader.join(timeout=10)
+        return self.events
+
+
+def ids(events: List[Event], kind: str) -> List[int]:
+    return [e["ball"]["id"] for e in events if e["event"] == kind]
+
+
+def fast(name: str) -> List[str]:
+    return ["--headless", "--json", "--listen", "tcp://127.0.0.1:0", "--balls", "4",
+            "--speed", "6", "--for", "5s", "--name", name]
+
+
+def test_a_python_peer_between_two_rust_peers_keeps_every_ball(cli: str) -> None:
+    right = Child([cli, "balls", *fast("rust-right")])
+    py = Child([sys.executable, "-m", "tether.balls", *fast("python"), "--right", right.endpoint])
+    left = Child([cli, "balls", *fast("rust-left"), "--right", py.endpoint])
+    logs = [left.finish(), py.finish(), right.finish()]
+    created = {i for log in logs for i in ids(log, "created")}
+    held: List[int] = []
+    for log in logs:
+        end = [e for e in log if e["event"] == "end"]
+        assert len(end) == 1
+        held.extend(end[0]["balls"])
+    assert sorted(held) == sorted(created), "a ball lost or duplicated"
+    assert len(created) == 12
+    sides = {(e["event"], e["side"]) for e in logs[1] if e["event"] in ("sent", "received")}
+    assert sides == {("sent", "left"), ("sent", "right"), ("received", "left"), ("received", "right")}
+    acked = len(ids(logs[1], "acknowledged"))
+    assert acked == len(ids(logs[1], "sent")), "every ball the Python peer sent was acknowledged"
+
+
+def test_the_record_is_the_documented_one() -> None:
+    ball = balls.Ball(0x0000000700000001, 0.0, 0.5, 0.4, 0.3, 0.05, (255, 128, 0))
+    data = balls.encode_ball(7, 0.01, ball)
+    assert data.hex() == ("544201010000000700000007000000013c23d70a"
+                          "3f0000003ecccccd3e99999a3d4ccccdff800000")
+    kind, sender, depth, back = balls.decode(data)
+    assert (kind, sender, back.id, back.colour) == (1, 7, ball.id, (255, 128, 0))
+    assert balls.encode_ack(9, ball.id)[:16] == bytes.fromhex("54420102000000090000000700000001")
+    with pytest.raises(ValueError, match="version 2, this peer speaks 1"):
+        balls.decode(data[:2] + b"\x02" + data[3:])
+    with pytest.raises(ValueError, match="39 bytes"):
+        balls.decode(data[:39])
+
+
+def test_the_step_keeps_balls_on_screen_and_hands_over_at_open_edges() -> None:
+    b = balls.Ball(1, 0.99, 0.5, 1.0, 0.0, 0.05, (0, 0, 0))
+    assert balls.step([b], 0.02, 1.0, False, False) == []
+    assert b.vx == -1.0 and b.x <= 0.95 + 1e-9
+    c = balls.Ball(2, 0.99, 0.5, 1.0, 0.0, 0.05, (0, 0, 0))
+    exits = balls.step([c], 0.02, 1.0, False, True)
+    assert [(side, round(depth, 6)) for side, depth, _ in exits] == [("right", 0.01)]
