@@ -1,0 +1,459 @@
+package balls;
+
+import java.awt.Color;
+import java.awt.Dimension;
+import java.awt.Font;
+import java.awt.Graphics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.event.KeyAdapter;
+import java.awt.event.KeyEvent;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.swing.JFrame;
+import javax.swing.JPanel;
+import javax.swing.SwingUtilities;
+import javax.swing.Timer;
+import tether.Record;
+import tether.TetherLink;
+import tether.TetherListener;
+
+/**
+ * A peer of the {@code tether balls} ring in Java, written from the "Ball ring"
+ * section of docs/PROTOCOL.md with the tether Java library: a Swing window, or
+ * {@code --headless --json} with the same events as {@code tether balls --json}.
+ *
+ * <pre>
+ * java -cp interop/java/build/tether.jar interop/java/balls/Balls.java \
+ *     --listen tcp://0.0.0.0:9100 --right tcp://pc1:9100
+ * </pre>
+ */
+public final class Balls {
+    static final Record REC = Record.parse("!2sBBIQfffffBBBx");
+    static final double STEP = 1.0 / 240.0;
+    static final long START = System.nanoTime();
+    static final int LEFT = 0;
+    static final int RIGHT = 1;
+    static final String[] SIDES = {"left", "right"};
+    static final int[][] PALETTE = {{239, 71, 111}, {255, 209, 102}, {6, 214, 160}, {17, 138, 178},
+        {255, 140, 66}, {155, 93, 229}, {241, 91, 181}, {0, 187, 249}};
+
+    /** One ball: lengths in screen heights, speeds in heights per second, y up. */
+    static final class Ball {
+        long id;
+        double x, y, vx, vy, r;
+        int[] colour;
+
+        String json() {
+            return String.format(Locale.ROOT,
+                "{\"id\":%d,\"x\":%.6f,\"y\":%.6f,\"vx\":%.6f,\"vy\":%.6f,\"radius\":%.6f,\"colour\":[%d,%d,%d]}",
+                id, x, y, vx, vy, r, colour[0], colour[1], colour[2]);
+        }
+    }
+
+    /** A decoded record: kind 1 (a ball, {@code depth} past the edge) or 2 (an ack). */
+    record Msg(int kind, double depth, Ball ball) {}
+
+    static byte[] encodeBall(long sender, double depth, Ball b) {
+        return REC.pack(new byte[] {'T', 'B'}, 1, 1, sender, b.id, depth, b.y, b.vx, b.vy, b.r,
+            b.colour[0], b.colour[1], b.colour[2]);
+    }
+
+    static byte[] encodeAck(long sender, long id) {
+        return REC.pack(new byte[] {'T', 'B'}, 1, 2, sender, id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0);
+    }
+
+    static Msg decode(byte[] data) {
+        if (data.length != REC.size()) {
+            throw new IllegalArgumentException("ball record of " + data.length + " bytes, expected 40");
+        }
+        Object[] v = REC.unpack(data);
+        if (!Arrays.equals((byte[]) v[0], new byte[] {'T', 'B'})) {
+            throw new IllegalArgumentException("not a ball record");
+        }
+        long version = (Long) v[1];
+        if (version != 1) {
+            throw new IllegalArgumentException("ball record version " + version + ", this peer speaks 1");
+        }
+        Ball b = new Ball();
+        b.id = ((BigInteger) v[4]).longValue();
+        b.y = (Double) v[6];
+        b.vx = (Double) v[7];
+        b.vy = (Double) v[8];
+        b.r = (Double) v[9];
+        b.colour = new int[] {((Long) v[10]).intValue(), ((Long) v[11]).intValue(), ((Long) v[12]).intValue()};
+        long kind = (Long) v[2];
+        double depth = (Double) v[5];
+        if (kind == 2) {
+            return new Msg(2, 0, b);
+        }
+        boolean finite = Double.isFinite(depth + b.y + b.vx + b.vy + b.r);
+        if (kind != 1 || !finite || b.r <= 0 || b.r > 0.25 || Math.abs(b.vx) > 10 || Math.abs(b.vy) > 10
+                || depth < 0 || depth > 1) {
+            throw new IllegalArgumentException("ball record refused (kind " + kind + ")");
+        }
+        b.y = Math.min(Math.max(b.y, 0), 1);
+        return new Msg(1, depth, b);
+    }
+
+    /** A link's event, from a network thread to the frame loop. */
+    record NetEvent(String what, int side, long gen, TetherLink link, Msg msg, String text) {}
+
+    final ConcurrentLinkedQueue<NetEvent> events = new ConcurrentLinkedQueue<>();
+    final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicLong generations = new AtomicLong();
+    final TetherListener listener;
+    final String name;
+    final boolean json;
+    final long id;
+    final double speed;
+    final Random rng = new Random();
+    final List<Ball> balls = new ArrayList<>();
+    final TetherLink[] links = new TetherLink[2];
+    final long[] linkGen = new long[2];
+    final String[] endpoints = new String[2];
+    final List<Map<Long, Ball>> inFlight = List.of(new HashMap<>(), new HashMap<>());
+    final List<Long> handoffs = new ArrayList<>();
+    double width = 4.0 / 3.0;
+    double done;
+    long counter;
+
+    Balls(String listen, String right, String name, boolean json, double speed) throws IOException {
+        this.listener = TetherListener.bind(listen);
+        this.name = name == null ? "java:" + listener.localEndpoint().replaceAll(".*:", "") : name;
+        this.json = json;
+        this.speed = speed;
+        this.id = 1 + rng.nextInt((1 << 20) - 1);
+        endpoints[RIGHT] = right;
+        thread(this::accept);
+        if (right != null) {
+            thread(() -> connect(right));
+        }
+    }
+
+    static void thread(Runnable r) {
+        Thread t = new Thread(r);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void accept() {
+        while (!stop.get()) {
+            try {
+                TetherLink link = listener.accept(Duration.ofMillis(50));
+                if (link != null) {
+                    long gen = generations.incrementAndGet();
+                    thread(() -> read(link, LEFT, gen));
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    void connect(String right) {
+        long delay = 50;
+        while (!stop.get()) {
+            try {
+                TetherLink link = TetherLink.connect(right);
+                delay = 50;
+                read(link, RIGHT, generations.incrementAndGet());
+            } catch (IOException e) {
+                delay = Math.min(delay * 2, 2000);
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    void read(TetherLink link, int side, long gen) {
+        events.add(new NetEvent("up", side, gen, link, null, link.peer()));
+        String reason = "stopped";
+        while (!stop.get()) {
+            try {
+                byte[] data = link.recv(Duration.ofMillis(50));
+                if (data != null) {
+                    events.add(new NetEvent("message", side, gen, link, decode(data), null));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                reason = String.valueOf(e.getMessage());
+                break;
+            }
+        }
+        link.close();
+        events.add(new NetEvent("down", side, gen, link, null, reason));
+    }
+
+    synchronized void emit(String event, String fields) {
+        if (json) {
+            double t = (System.nanoTime() - START) / 1e9;
+            String quoted = name.replace("\\", "\\\\").replace("\"", "\\\"");
+            System.out.printf(Locale.ROOT, "{\"t\":%.6f,\"peer\":\"%s\",\"event\":\"%s\"%s}%n", t, quoted, event,
+                fields.isEmpty() ? "" : "," + fields);
+            System.out.flush();
+        }
+    }
+
+    static String quote(String s) {
+        return "\"" + String.valueOf(s).replaceAll("[^ -~]", "?").replace("\\", "\\\\").replace("\"", "'") + "\"";
+    }
+
+    void addBall() {
+        Ball b = new Ball();
+        b.id = (id << 32) | ++counter;
+        b.r = 0.03 + 0.04 * rng.nextDouble();
+        b.x = b.r + rng.nextDouble() * (width - 2 * b.r);
+        b.y = b.r + rng.nextDouble() * (1 - 2 * b.r);
+        b.vx = Math.min((0.25 + 0.45 * rng.nextDouble()) * speed, 10) * (rng.nextBoolean() ? 1 : -1);
+        b.vy = Math.min((0.25 + 0.45 * rng.nextDouble()) * speed, 10) * (rng.nextBoolean() ? 1 : -1);
+        b.colour = PALETTE[rng.nextInt(PALETTE.length)];
+        balls.add(b);
+        emit("created", "\"ball\":" + b.json());
+    }
+
+    void linkDown(int side, String reason) {
+        links[side] = null;
+        emit("neighbour_down", "\"side\":\"" + SIDES[side] + "\",\"reason\":" + quote(reason));
+        for (Ball b : inFlight.get(side).values()) {
+            b.vx = side == LEFT ? Math.abs(b.vx) : -Math.abs(b.vx);
+            b.x = side == LEFT ? b.r : width - b.r;
+            balls.add(b);
+            emit("bounced", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json() + ",\"reason\":" + quote(reason));
+        }
+        inFlight.get(side).clear();
+    }
+
+    void send(int side, byte[] data) {
+        TetherLink link = links[side];
+        if (link == null) {
+            linkDown(side, "not connected");
+            return;
+        }
+        try {
+            link.send(data);
+        } catch (IOException e) {
+            link.close();
+            linkDown(side, String.valueOf(e.getMessage()));
+        }
+    }
+
+    void handle(NetEvent e) {
+        int side = e.side();
+        if (e.what().equals("up")) {
+            if (links[side] != null) {
+                links[side].close();
+                linkDown(side, "replaced by a new connection");
+            }
+            links[side] = e.link();
+            linkGen[side] = e.gen();
+            endpoints[side] = e.text();
+            emit("neighbour_up", "\"side\":\"" + SIDES[side] + "\",\"endpoint\":" + quote(e.text()));
+        } else if (links[side] == null || linkGen[side] != e.gen()) {
+            return;
+        } else if (e.what().equals("down")) {
+            linkDown(side, e.text());
+        } else if (e.msg().kind() == 2) {
+            Ball b = inFlight.get(side).remove(e.msg().ball().id);
+            if (b != null) {
+                emit("acknowledged", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
+            }
+        } else {
+            Ball b = e.msg().ball();
+            double depth = Math.min(e.msg().depth(), width / 2);
+            b.x = side == LEFT ? depth : width - depth;
+            balls.add(b);
+            handoffs.add(System.nanoTime());
+            emit("received", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
+            send(side, encodeAck(id, b.id));
+        }
+    }
+
+    /** Moves the world to {@code now} in fixed steps; hands over balls that crossed an open edge. */
+    void tick(double now) {
+        while (done + STEP <= now) {
+            done += STEP;
+            for (Iterator<Ball> it = balls.iterator(); it.hasNext(); ) {
+                Ball b = it.next();
+                b.x += b.vx * STEP;
+                b.y += b.vy * STEP;
+                if (b.y - b.r < 0 && b.vy < 0) {
+                    b.y = 2 * b.r - b.y;
+                    b.vy = -b.vy;
+                } else if (b.y + b.r > 1 && b.vy > 0) {
+                    b.y = 2 * (1 - b.r) - b.y;
+                    b.vy = -b.vy;
+                }
+                int side = b.vx < 0 ? LEFT : RIGHT;
+                boolean open = links[side] != null;
+                double past = side == LEFT ? -b.x : b.x - width;
+                if (open && past > 0) {
+                    it.remove();
+                    handoffs.add(System.nanoTime());
+                    emit("sent", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
+                    inFlight.get(side).put(b.id, b);
+                    send(side, encodeBall(id, past, b));
+                } else if (!open && past + b.r > 0 && b.vx != 0) {
+                    b.x = side == LEFT ? Math.min(2 * b.r - b.x, width) : Math.max(2 * (width - b.r) - b.x, 0);
+                    b.vx = -b.vx;
+                }
+            }
+        }
+    }
+
+    synchronized void frame() {
+        for (NetEvent e; (e = events.poll()) != null; ) {
+            handle(e);
+        }
+        tick((System.nanoTime() - START) / 1e9);
+    }
+
+    synchronized void finish() throws InterruptedException {
+        long end = System.nanoTime() + 500_000_000L;
+        while ((!inFlight.get(0).isEmpty() || !inFlight.get(1).isEmpty()) && System.nanoTime() < end) {
+            for (NetEvent e; (e = events.poll()) != null; ) {
+                handle(e);
+            }
+            Thread.sleep(2);
+        }
+        List<String> held = new ArrayList<>();
+        balls.forEach(b -> held.add(Long.toString(b.id)));
+        inFlight.forEach(m -> m.keySet().forEach(k -> held.add(Long.toString(k))));
+        emit("end", "\"balls\":[" + String.join(",", held) + "]");
+        stop.set(true);
+    }
+
+    synchronized List<String> status() {
+        long cut = System.nanoTime() - 1_000_000_000L;
+        handoffs.removeIf(t -> t < cut);
+        List<String> lines = new ArrayList<>(List.of(name));
+        for (int s = 0; s < 2; s++) {
+            String state = links[s] != null ? "up" : "down";
+            lines.add(endpoints[s] == null ? SIDES[s] + " none (wall)" : SIDES[s] + " " + endpoints[s] + " " + state);
+        }
+        lines.add("balls " + balls.size() + "  handoffs/s " + handoffs.size());
+        return lines;
+    }
+
+    /** The Swing window: antialiased balls, the status corner, keys. */
+    void window(double seconds) throws Exception {
+        long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
+        Object over = new Object();
+        JPanel panel = new JPanel() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void paintComponent(Graphics g0) {
+                super.paintComponent(g0);
+                Graphics2D g = (Graphics2D) g0;
+                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+                int w = Math.max(getWidth(), 1);
+                int h = Math.max(getHeight(), 1);
+                synchronized (Balls.this) {
+                    width = (double) w / h;
+                    for (Ball b : balls) {
+                        g.setColor(new Color(b.colour[0], b.colour[1], b.colour[2]));
+                        int d = (int) Math.round(2 * b.r * h);
+                        g.fillOval((int) Math.round((b.x - b.r) * h), (int) Math.round(h - (b.y + b.r) * h), d, d);
+                    }
+                }
+                g.setColor(new Color(0xd0d4dc));
+                g.setFont(new Font(Font.MONOSPACED, Font.PLAIN, 12));
+                List<String> lines = status();
+                for (int i = 0; i < lines.size(); i++) {
+                    g.drawString(lines.get(i), 8, 18 + 14 * i);
+                }
+            }
+        };
+        panel.setBackground(new Color(16, 18, 24));
+        panel.setPreferredSize(new Dimension(800, 600));
+        JFrame frame = new JFrame("tether balls (java)");
+        Runnable quit = () -> {
+            frame.dispose();
+            synchronized (over) {
+                over.notifyAll();
+            }
+        };
+        frame.addKeyListener(new KeyAdapter() {
+            @Override
+            public void keyPressed(KeyEvent e) {
+                switch (e.getKeyCode()) {
+                    case KeyEvent.VK_SPACE -> { synchronized (Balls.this) { addBall(); } }
+                    case KeyEvent.VK_C -> { synchronized (Balls.this) { balls.clear(); } }
+                    case KeyEvent.VK_Q, KeyEvent.VK_ESCAPE -> quit.run();
+                    default -> { }
+                }
+            }
+        });
+        SwingUtilities.invokeAndWait(() -> {
+            frame.add(panel);
+            frame.pack();
+            frame.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
+            frame.setVisible(true);
+            new Timer(16, ev -> {
+                frame();
+                panel.repaint();
+                if (System.nanoTime() > deadline || !frame.isDisplayable()) {
+                    ((Timer) ev.getSource()).stop();
+                    quit.run();
+                }
+            }).start();
+        });
+        synchronized (over) {
+            while (frame.isDisplayable()) {
+                over.wait(100);
+            }
+        }
+    }
+
+    /** {@code --listen EP --right EP --headless --json --balls N --for SECONDS --name NAME --speed X}. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--headless") || a.equals("--json")) {
+                opt.put(a, "");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                opt.put(a, args[++i]);
+            } else {
+                System.err.println("tether balls (java): unknown argument " + a);
+                System.exit(2);
+            }
+        }
+        double seconds = Double.parseDouble(opt.getOrDefault("--for", "0").replaceAll("s$", ""));
+        Balls peer = new Balls(opt.getOrDefault("--listen", "tcp://127.0.0.1:9100"), opt.get("--right"),
+            opt.get("--name"), opt.containsKey("--json"), Double.parseDouble(opt.getOrDefault("--speed", "1")));
+        peer.emit("listening", "\"endpoint\":" + quote(peer.listener.localEndpoint()));
+        int n = Integer.parseInt(opt.getOrDefault("--balls", "1"));
+        synchronized (peer) {
+            for (int i = 0; i < n; i++) {
+                peer.addBall();
+            }
+        }
+        if (opt.containsKey("--headless")) {
+            long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            while (System.nanoTime() < deadline) {
+                peer.frame();
+                Thread.sleep(16);
+            }
+        } else {
+            peer.window(seconds);
+        }
+        peer.finish();
+        System.exit(0);
+    }
+}
