@@ -112,6 +112,16 @@ class Balls:
     b_received: list[int] = field(default_factory=list)
 
 
+@dataclass
+class Copy:
+    """One `tether copy` of one file: a listener receiving, a connector
+    sending, records of record_size bytes."""
+
+    port: int = 0
+    size: int = 70_000
+    record_size: int = 65536
+
+
 def _ball_events(path: str) -> tuple[list[int], list[int]]:
     sent: list[int] = []
     received: list[int] = []
@@ -153,6 +163,7 @@ class Run:
         self.scenarios = scenarios(tmp)
         self.bench_port = 0
         self.balls = Balls()
+        self.copy = Copy()
         self.pcap = os.path.join(tmp, "live.pcapng")
 
     def _start(self, cmd: list[str], stdout: int | object = subprocess.DEVNULL,
@@ -177,6 +188,14 @@ class Run:
             self.ball_a, _ = self._start([self.tether, "balls", "--headless", "--json", "--listen", "tcp://127.0.0.1:0",
                                           "--balls", "0", "--for", "120s"], out, wait=False)
         self.balls.a_port = _port(_first_line(a_out, READY_TIMEOUT))
+        os.makedirs(os.path.join(self.tmp, "incoming"))
+        self.copy_listener, line = self._start([self.tether, "copy", "--listen", "tcp://127.0.0.1:0", "--yes",
+                                                os.path.join(self.tmp, "incoming")])
+        self.copy.port = _port(line)
+        code = re.search(r"code: (\S+)", line)
+        if not code:
+            raise AssertionError(f"no code in {line!r}")
+        self.copy_code = code.group(1)
         ports = " or ".join(f"port {p}" for p in self.ports())
         _, line = self._start(["dumpcap", "-q", "-i", "lo", "-f", ports, "-w", self.pcap])
         while not line.startswith("File:"):
@@ -185,7 +204,7 @@ class Run:
         time.sleep(0.2)  # the filter is attached before "File:", the ring may lag
 
     def ports(self) -> list[int]:
-        return [sc.port for sc in self.scenarios] + [self.bench_port, self.balls.a_port]
+        return [sc.port for sc in self.scenarios] + [self.bench_port, self.balls.a_port, self.copy.port]
 
     def traffic(self) -> None:
         for sc in self.scenarios:
@@ -202,7 +221,24 @@ class Run:
         if done.returncode != 0:
             raise AssertionError(f"bench failed: {done.stderr.decode(errors='replace')}")
         self._balls()
+        self._copy()
         time.sleep(0.3)  # the last FINs and ACKs
+
+    def _copy(self) -> None:
+        """Sends one file of Copy.size bytes to the copy listener."""
+        src = os.path.join(self.tmp, "copied.bin")
+        with open(src, "wb") as f:
+            f.write(os.urandom(self.copy.size))
+        cmd = [self.tether, "copy", "--record-size", str(self.copy.record_size), src,
+               f"tcp://127.0.0.1:{self.copy.port}"]
+        env = dict(os.environ, TETHER_CODE=self.copy_code)
+        done = subprocess.run(cmd, env=env, capture_output=True, timeout=RUN_TIMEOUT, check=False)
+        if done.returncode != 0:
+            raise AssertionError(f"tether copy failed: {done.stderr.decode(errors='replace')}")
+        self.copy_listener.wait(timeout=RUN_TIMEOUT)
+        with open(src, "rb") as a, open(os.path.join(self.tmp, "incoming", "copied.bin"), "rb") as b:
+            if a.read() != b.read():
+                raise AssertionError("tether copy: the file differs")
 
     def _balls(self) -> None:
         """B runs for 2 s with two fast balls against A, which has none."""

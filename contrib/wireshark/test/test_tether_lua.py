@@ -171,6 +171,26 @@ def check_balls(c: Checks, pcap: str, balls: live.Balls) -> None:
     c.equal("live balls: problems", d.problems_at(balls.a_port), [])
 
 
+def check_copy(c: Checks, pcap: str, cp: live.Copy) -> None:
+    """The copy handshake and sealed records, both ways, by type, counter and
+    length (the listener receives one file of cp.size bytes)."""
+    d = decode(pcap, ["-o", f"tether.tcp_ports:{cp.port}"], f"tcp.port == {cp.port}")
+    data = [cp.record_size] * (cp.size // cp.record_size) + ([cp.size % cp.record_size] if cp.size % cp.record_size else [])
+    want = {"connector": ["0x01", "0x02", "0x03", "0x10", "0x11", "0x30"] + ["0x31"] * len(data) + ["0x32", "0x3f"],
+            "listener": ["0x01", "0x02", "0x03", "0x21", "0x40"]}
+    for side, sport, dport in (("connector", None, cp.port), ("listener", cp.port, None)):
+        types = d.extra_between("tether.copy.type", sport, dport)
+        c.equal(f"live copy, {side}: frame types", types, want[side])
+        counters = d.extra_between("tether.copy.counter", sport, dport)
+        c.equal(f"live copy, {side}: counters", counters, [str(i) for i in range(len(types) - 3)])
+        c.equal(f"live copy, {side}: role", d.extra_between("tether.copy.role", sport, dport),
+                ["2" if side == "connector" else "1"])
+        if side == "connector":
+            sealed = d.extra_between("tether.copy.sealed_len", sport, dport)
+            c.equal("live copy: DATA lengths", [int(n) for t, n in zip(types[3:], sealed) if t == "0x31"], data)
+    c.equal("live copy: problems", d.problems_at(cp.port), [])
+
+
 def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:
     scs = {sc.name: sc for sc in live.scenarios(tmp)}
     rec = ports["records (struct format)"]
@@ -237,21 +257,23 @@ def main() -> int:
             ports = {sc.name: sc.port for sc in run.scenarios} | {"bench": run.bench_port}
             check_live(c, tmp, run.pcap, ports, {sc.name: sc.received for sc in run.scenarios})
             check_balls(c, run.pcap, run.balls)
+            check_copy(c, run.pcap, run.copy)
             if args.record:
-                keep(run.pcap, ports, run.balls)
+                keep(run.pcap, ports, run.balls, run.copy)
         else:
             print("not root (or no dumpcap): cannot capture on lo; decoding the captures kept in testdata/pcap/")
             with open(os.path.join(KEPT, "live.json"), encoding="utf-8") as f:
                 kept = json.load(f)
             check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), kept["ports"], None)
             check_balls(c, os.path.join(KEPT, "live.pcapng.gz"), live.Balls(**kept["balls"]))
+            check_copy(c, os.path.join(KEPT, "live.pcapng.gz"), live.Copy(**kept["copy"]))
     for failure in c.failures:
         print("FAIL", failure)
     print(f"tether.lua: {c.passed} checks passed, {len(c.failures)} failed")
     return 1 if c.failures else 0
 
 
-def keep(pcap: str, ports: dict[str, int], balls: live.Balls) -> None:
+def keep(pcap: str, ports: dict[str, int], balls: live.Balls, cp: live.Copy) -> None:
     import gzip
 
     os.makedirs(KEPT, exist_ok=True)
@@ -259,7 +281,7 @@ def keep(pcap: str, ports: dict[str, int], balls: live.Balls) -> None:
         shutil.copyfileobj(src, dst)
     with open(os.path.join(KEPT, "live.json"), "w", encoding="utf-8") as f:
         json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports,
-                   "balls": dataclasses.asdict(balls)}, f, indent=1)
+                   "balls": dataclasses.asdict(balls), "copy": dataclasses.asdict(cp)}, f, indent=1)
         f.write("\n")
 
 
