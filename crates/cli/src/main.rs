@@ -1,6 +1,5 @@
 //! The `tether` command line tool.
 
-mod bench;
 mod cli;
 mod cmd;
 mod output;

@@ -18,14 +18,25 @@ pub const LENGTH_PREFIX_LEN: usize = 4;
 /// Formats a byte count the way limits are written in error messages:
 /// `16 MiB`, `64 KiB` or `1000 bytes`.
 pub fn human_bytes(n: usize) -> String {
+    exact_units(n).unwrap_or_else(|| format!("{n} bytes"))
+}
+
+/// Formats a size the way tables and labels write it: `1 MiB`, `10 KiB`,
+/// `100 B` (the same units as [`human_bytes`], with the short `B`).
+pub fn size_label(n: usize) -> String {
+    exact_units(n).unwrap_or_else(|| format!("{n} B"))
+}
+
+/// `n` in the largest binary unit that divides it exactly, if any.
+fn exact_units(n: usize) -> Option<String> {
     const KIB: usize = 1024;
     const MIB: usize = 1024 * 1024;
     if n >= MIB && n % MIB == 0 {
-        format!("{} MiB", n / MIB)
+        Some(format!("{} MiB", n / MIB))
     } else if n >= KIB && n % KIB == 0 {
-        format!("{} KiB", n / KIB)
+        Some(format!("{} KiB", n / KIB))
     } else {
-        format!("{n} bytes")
+        None
     }
 }
 
@@ -39,5 +50,8 @@ mod tests {
         assert_eq!(human_bytes(65_536), "64 KiB");
         assert_eq!(human_bytes(1000), "1000 bytes");
         assert_eq!(human_bytes(8), "8 bytes");
+        assert_eq!(size_label(1 << 20), "1 MiB");
+        assert_eq!(size_label(10 << 10), "10 KiB");
+        assert_eq!(size_label(100), "100 B");
     }
 }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 use tether::Endpoint;
 
+use tether_bench::Experiment;
+
 use super::common::parse_size;
-use crate::bench::Experiment;
 
 /// `tether bench [SERVER]` or `tether bench --server ENDPOINT`.
 #[derive(Args, Debug)]
@@ -31,7 +32,7 @@ pub struct BenchArgs {
     /// Run only these experiments (comma-separated). Ratios to std::net
     /// need `baseline` too.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    pub only: Vec<Experiment>,
+    pub only: Vec<ExperimentArg>,
 
     /// A short run (a few seconds) with small counts: for CI and a first
     /// look. Its figures are noisier.
@@ -76,6 +77,32 @@ pub struct BenchArgs {
     /// No progress bar and no table (for scripts; use with --json).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// An experiment as `--only` names it: the engine's [`Experiment`], with
+/// its names and words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExperimentArg(pub Experiment);
+
+impl clap::ValueEnum for ExperimentArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [ExperimentArg; 6] = {
+            let a = Experiment::ALL;
+            [
+                ExperimentArg(a[0]),
+                ExperimentArg(a[1]),
+                ExperimentArg(a[2]),
+                ExperimentArg(a[3]),
+                ExperimentArg(a[4]),
+                ExperimentArg(a[5]),
+            ]
+        };
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.about()))
+    }
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {

@@ -1,72 +1,74 @@
-//! `tether bench`: measures each way of sending against an embedded or a
-//! remote bench server, then prints a table, writes JSON and plots.
+//! `tether bench`: maps the arguments onto the engine's plan, measures
+//! against an embedded or a remote bench server, then hands the report to
+//! the exporters (table, JSON, plots).
 
-use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use tether::{Endpoint, Listener};
+use tether::{Endpoint, Listener, DEFAULT_MAX_FRAME_LEN};
+use tether_bench::control::control_options;
+use tether_bench::server::{self, Embedded};
+use tether_bench::{Experiment, Pinning, Plan, Report, ServerMode, Session};
 
-use crate::bench::control::{control_options, Session};
-use crate::bench::server::{self, Embedded};
-use crate::bench::{self, Plan};
 use crate::cli::BenchArgs;
-use crate::output::{plot, progress::Progress, table};
+use crate::output::export::json::JsonExporter;
+use crate::output::export::plot::PlotExporter;
+use crate::output::export::table::TableExporter;
+use crate::output::export::{Exporter, Target};
+use crate::output::progress::Progress;
+use crate::output::units::size_label;
 
 /// Runs `tether bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(endpoint) = &args.server {
         return serve(endpoint, args.quiet);
     }
-    let plan = plan_of(&args)?;
+    let report = measure(&args)?;
+    export(&report, &args)
+}
+
+/// Runs the plan of `args` against its server and returns the report.
+fn measure(args: &BenchArgs) -> anyhow::Result<Report> {
+    let mut plan = plan_of(args)?;
     let embedded;
     let (endpoint, mode) = match &args.target {
-        Some(t) => (t.clone(), "remote"),
+        Some(t) => (t.clone(), ServerMode::Remote),
         None => {
             embedded = Embedded::start()?;
-            (embedded.endpoint().clone(), "embedded")
+            (embedded.endpoint().clone(), ServerMode::Embedded)
         }
     };
-    let mut plan = plan;
-    if mode == "embedded" && !args.no_pin {
-        plan.pinning = bench::Pinning::detect();
+    if mode == ServerMode::Embedded && !args.no_pin {
+        plan.pinning = Pinning::detect();
     }
     let mut session = Session::connect(&endpoint)?;
     let steps = plan.steps(session.same_host()).len();
     let progress = Progress::new(steps, args.quiet);
-    let outcome = bench::run(&mut session, &plan, mode, |i, step| {
+    let outcome = tether_bench::run(&mut session, &plan, mode, |i, step| {
         progress.step(i, &step.label())
     });
     progress.finish();
-    drop(session);
-    let report = outcome?;
+    outcome
+}
 
-    let json_to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
+/// The table (unless `--quiet`; on stderr when the JSON takes stdout), the
+/// JSON and the plots that `args` ask for.
+fn export(report: &Report, args: &BenchArgs) -> anyhow::Result<()> {
+    let json = args.json.as_deref().map(Target::parse);
     if !args.quiet {
-        let text = table::render(&report);
-        if json_to_stdout {
-            eprint!("{text}");
-        } else {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
+        let to = match json {
+            Some(Target::Stdout) => Target::Stderr,
+            _ => Target::Stdout,
+        };
+        TableExporter.export(report, &to)?;
     }
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report)?;
-        if json_to_stdout {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{json}")?;
-            out.flush()?;
-        } else {
-            std::fs::write(path, json + "\n")
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
+    if let Some(target) = &json {
+        JsonExporter.export(report, target)?;
     }
     if let Some(dir) = &args.plot {
-        let files = plot::write_all(&report, dir)?;
+        let files = PlotExporter.export(report, &Target::Path(dir.clone()))?;
         if !args.quiet {
             eprintln!(
                 "plots: {}",
@@ -81,25 +83,33 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A size argument as a payload length, if it is within the frame limit.
+fn frame_size(n: u64) -> Option<usize> {
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n <= DEFAULT_MAX_FRAME_LEN)
+}
+
 fn plan_of(args: &BenchArgs) -> anyhow::Result<Plan> {
     let mut plan = Plan::new(args.quick);
     if !args.only.is_empty() {
-        let mut only = args.only.clone();
+        let mut only: Vec<Experiment> = args.only.iter().map(|e| e.0).collect();
         only.sort();
         only.dedup();
         plan.experiments = only;
     }
-    if args.size > 16 << 20 {
-        bail!("--size {} is over the 16 MiB frame limit", args.size);
-    }
-    plan.size = usize::try_from(args.size).context("--size is too large")?;
+    let limit = size_label(DEFAULT_MAX_FRAME_LEN);
+    let Some(size) = frame_size(args.size) else {
+        bail!("--size {} is over the {limit} frame limit", args.size);
+    };
+    plan.size = size;
     if !args.sizes.is_empty() {
         let mut sizes = Vec::with_capacity(args.sizes.len());
         for &s in &args.sizes {
-            if s == 0 || s > 16 << 20 {
-                bail!("--sizes: {s} is not between 1 byte and the 16 MiB frame limit");
+            match frame_size(s) {
+                Some(n) if n > 0 => sizes.push(n),
+                _ => bail!("--sizes: {s} is not between 1 byte and the {limit} frame limit"),
             }
-            sizes.push(usize::try_from(s).context("--sizes: too large")?);
         }
         sizes.sort_unstable();
         sizes.dedup();

@@ -103,21 +103,6 @@ pub fn push_text(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// A byte count for a person: `17 B`, `1.5 KiB`, `12.0 MiB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,12 +123,5 @@ mod tests {
         // "é" is two bytes: never cut inside it.
         assert_eq!(render("aé".as_bytes(), Mode::Auto, 2), "a … +2 B");
         assert_eq!(render(&[b'x'; 10], Mode::Auto, 0), "xxxxxxxxxx");
-    }
-
-    #[test]
-    fn human_bytes_units() {
-        assert_eq!(human_bytes(17), "17 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(12 * 1024 * 1024), "12.0 MiB");
     }
 }

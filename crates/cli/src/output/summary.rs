@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::render::human_bytes;
+use super::units::human_bytes;
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use tether_copy::name::{sanitize, top};
 use tether_copy::wire::{Entry, EntryKind, UNKNOWN_SIZE};
 
-use crate::output::render::human_bytes;
+use crate::output::units::human_bytes;
 
 /// Top-level names shown before "and N more".
 const SHOW_TOP: usize = 5;

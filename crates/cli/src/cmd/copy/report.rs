@@ -6,8 +6,8 @@ use serde_json::json;
 use tether_copy::driver::Summary;
 
 use super::ask::group;
-use crate::output::render::human_bytes;
-use crate::output::table::fmt_bytes_per_s;
+use crate::output::units::fmt_bytes_per_s;
+use crate::output::units::human_bytes;
 
 /// Prints the summary: JSON on stdout (stderr when stdout carried the
 /// data), or one line on stderr.

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use super::control::{Stack, Transport};
-use super::latency::{LatencySpec, RoundBudget};
-use super::rate::RateSpec;
-use super::report::{Latency, Nagle, Rate, RateMode};
+use crate::control::{Stack, Transport};
+use crate::latency::{LatencySpec, RoundBudget};
+use crate::rate::RateSpec;
+use crate::report::{Latency, Nagle, Rate, RateMode};
 
 /// The latency point of one setting.
 pub fn latency_spec(nodelay: bool, size: usize, budget: RoundBudget) -> LatencySpec {

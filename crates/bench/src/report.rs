@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::control::{Stack, Transport};
-use super::Experiment;
+use crate::control::{Stack, Transport};
+use crate::experiment::Experiment;
 
 /// Name and version of this JSON layout.
 pub const SCHEMA: &str = "tether-bench/1";
@@ -48,6 +48,22 @@ pub struct Report {
     pub targets: Vec<Target>,
 }
 
+impl Report {
+    /// Every rate point, tether's then std's.
+    pub fn all_rates(&self) -> Vec<&Rate> {
+        let mut v: Vec<&Rate> = self.rate.iter().flatten().collect();
+        v.extend(self.baseline.iter().flat_map(|b| &b.rate));
+        v
+    }
+
+    /// Every latency point, tether's then std's.
+    pub fn all_latency(&self) -> Vec<&Latency> {
+        let mut v: Vec<&Latency> = self.latency.iter().flatten().collect();
+        v.extend(self.baseline.iter().flat_map(|b| &b.latency));
+        v
+    }
+}
+
 /// The machine the client ran on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
@@ -69,11 +85,31 @@ pub struct Machine {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerInfo {
     /// `embedded` (same process, loopback) or `remote`.
-    pub mode: String,
+    pub mode: ServerMode,
     /// The control endpoint.
     pub endpoint: String,
     /// The server's tether version, from the control exchange.
     pub version: String,
+}
+
+/// Where the server of a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerMode {
+    /// A thread of the measuring process, on loopback.
+    Embedded,
+    /// A `tether bench --server` elsewhere (or in another process).
+    Remote,
+}
+
+impl ServerMode {
+    /// The name in the JSON and the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerMode::Embedded => "embedded",
+            ServerMode::Remote => "remote",
+        }
+    }
 }
 
 /// The settings of the run.
@@ -334,11 +370,64 @@ pub struct Comparison {
     /// std::net's figure.
     pub std: f64,
     /// `ns` or `msg/s` or `B/s`.
-    pub unit: String,
+    pub unit: Unit,
     /// `tether / std`.
     pub ratio: f64,
     /// `lower` or `higher`: which way is better.
-    pub better: String,
+    pub better: Better,
+}
+
+/// The unit of a compared figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unit {
+    /// Nanoseconds (a time).
+    #[serde(rename = "ns")]
+    Nanoseconds,
+    /// Messages per second.
+    #[serde(rename = "msg/s")]
+    MessagesPerSecond,
+    /// Payload bytes per second.
+    #[serde(rename = "B/s")]
+    BytesPerSecond,
+}
+
+/// Which way a figure is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Smaller is better (times).
+    Lower,
+    /// Larger is better (rates).
+    Higher,
+}
+
+/// How a target's value is held against its bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    /// At most the bound.
+    #[serde(rename = "<=")]
+    AtMost,
+    /// At least the bound.
+    #[serde(rename = ">=")]
+    AtLeast,
+}
+
+impl Op {
+    /// `<=` or `>=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::AtMost => "<=",
+            Op::AtLeast => ">=",
+        }
+    }
+
+    /// Whether `value` meets `bound`.
+    pub fn holds(self, value: f64, bound: f64) -> bool {
+        match self {
+            Op::AtMost => value <= bound,
+            Op::AtLeast => value >= bound,
+        }
+    }
 }
 
 /// A target of the project, checked.
@@ -349,9 +438,40 @@ pub struct Target {
     /// The measured value.
     pub value: f64,
     /// `<=` or `>=`.
-    pub op: String,
+    pub op: Op,
     /// The bound.
     pub bound: f64,
     /// Whether the value meets the bound.
     pub met: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_send_label_names_the_default_linger() {
+        // The label is a constant string; it must stay true.
+        assert_eq!(
+            tether::DEFAULT_LINGER,
+            std::time::Duration::from_micros(100)
+        );
+        assert!(RateMode::Send.label().contains("100 µs"));
+    }
+
+    #[test]
+    fn enums_serialise_as_the_strings_of_schema_1() {
+        fn text<T: Serialize>(v: T) -> String {
+            serde_json::to_string(&v).unwrap_or_default()
+        }
+        assert_eq!(text(Unit::Nanoseconds), "\"ns\"");
+        assert_eq!(text(Unit::MessagesPerSecond), "\"msg/s\"");
+        assert_eq!(text(Unit::BytesPerSecond), "\"B/s\"");
+        assert_eq!(text(Better::Lower), "\"lower\"");
+        assert_eq!(text(Better::Higher), "\"higher\"");
+        assert_eq!(text(Op::AtMost), "\"<=\"");
+        assert_eq!(text(Op::AtLeast), "\">=\"");
+        assert_eq!(text(ServerMode::Embedded), "\"embedded\"");
+        assert_eq!(text(ServerMode::Remote), "\"remote\"");
+    }
 }

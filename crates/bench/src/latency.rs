@@ -5,22 +5,12 @@
 
 use std::time::{Duration, Instant};
 
+use crate::control::{Role, Stack, TestSettings, Transport};
+use crate::ping::{pinger, Pinger};
+use crate::report::Latency;
+use crate::session::Session;
 use anyhow::{bail, Context};
 use hdrhistogram::Histogram;
-use tether::{DatagramLink, Endpoint, Link, Options};
-
-use super::baseline::{stamp, stamped, StdStreamPinger, StdUdpPinger};
-use super::control::{Role, Session, Stack, TestSettings, Transport};
-use super::report::Latency;
-
-/// A UDP round trip with no answer within this long counts as lost.
-pub const UDP_TIMEOUT: Duration = Duration::from_millis(100);
-
-/// One round trip at a time.
-pub trait Pinger {
-    /// Sends message `seq` and waits for its echo; false if it was lost.
-    fn ping(&mut self, seq: u64) -> anyhow::Result<bool>;
-}
 
 /// Counts and time of one point.
 #[derive(Debug, Clone, Copy)]
@@ -46,64 +36,6 @@ pub struct LatencySpec {
     pub size: usize,
     /// Counts and time.
     pub budget: RoundBudget,
-}
-
-/// Round trips over a tether stream link: `send`, then `recv`.
-struct LinkPinger {
-    link: Link,
-    payload: Vec<u8>,
-}
-
-impl Pinger for LinkPinger {
-    fn ping(&mut self, _seq: u64) -> anyhow::Result<bool> {
-        self.link.send(&self.payload)?;
-        self.link.recv()?;
-        Ok(true)
-    }
-}
-
-/// Round trips over a tether datagram link.
-struct DatagramPinger {
-    link: DatagramLink,
-    payload: Vec<u8>,
-}
-
-impl Pinger for DatagramPinger {
-    fn ping(&mut self, seq: u64) -> anyhow::Result<bool> {
-        stamp(&mut self.payload, seq);
-        self.link.send(&self.payload)?;
-        let deadline = Instant::now() + UDP_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.link.recv_timeout(left)? {
-                Some(reply) if stamped(&reply, seq) => return Ok(true),
-                Some(_) => {} // a late answer to an earlier round
-                None => return Ok(false),
-            }
-        }
-    }
-}
-
-/// Opens the client end of a point.
-pub fn pinger(
-    endpoint: &Endpoint,
-    stack: Stack,
-    nodelay: bool,
-    size: usize,
-) -> anyhow::Result<Box<dyn Pinger>> {
-    let payload = vec![0x5a; size];
-    Ok(match (stack, endpoint) {
-        (Stack::Tether, Endpoint::Udp { .. }) => Box::new(DatagramPinger {
-            link: DatagramLink::connect(endpoint.clone())?,
-            payload,
-        }),
-        (Stack::Tether, _) => Box::new(LinkPinger {
-            link: Link::connect_with(endpoint.clone(), &Options::new().nodelay(nodelay))?,
-            payload,
-        }),
-        (Stack::Std, Endpoint::Udp { .. }) => Box::new(StdUdpPinger::connect(endpoint, size)?),
-        (Stack::Std, _) => Box::new(StdStreamPinger::connect(endpoint, nodelay, size)?),
-    })
 }
 
 /// What a run of round trips gave.

@@ -9,9 +9,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tether::{Link, Options};
 
-use super::control::{Role, Session, Stack, TestSettings, Transport};
-use super::latency::{self, RoundBudget};
-use super::report::{Connect, ConnectRun};
+use crate::control::{Role, Stack, TestSettings, Transport};
+use crate::latency::{self, RoundBudget};
+use crate::ping::pinger;
+use crate::report::{Connect, ConnectRun};
+use crate::session::Session;
+use crate::wire::payload;
 
 /// Counts and time of each half.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +61,7 @@ pub fn persistent(session: &mut Session, spec: &ConnectSpec) -> anyhow::Result<C
         time: spec.time,
     };
     let (r, _) = session.test(&settings, |endpoint| {
-        let mut p = latency::pinger(endpoint, Stack::Tether, true, spec.size)?;
+        let mut p = pinger(endpoint, Stack::Tether, true, spec.size)?;
         latency::rounds(p.as_mut(), &budget)
     })?;
     Ok(run_of(r.hist.len(), r.seconds, r.capped))
@@ -74,7 +77,7 @@ pub fn per_connection(session: &mut Session, spec: &ConnectSpec) -> anyhow::Resu
         max_datagrams: 0,
         cpu: None,
     };
-    let payload = vec![0x5a; spec.size];
+    let payload = payload(spec.size);
     let options = Options::new();
     let ((done, seconds, capped), _) = session.test(&settings, |endpoint| {
         let start = Instant::now();

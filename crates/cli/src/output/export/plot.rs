@@ -11,13 +11,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::bench::control::Stack;
-use crate::bench::report::{Latency, Rate, RateMode, Report};
-use crate::bench::size_label;
-use crate::output::table::{fmt_bytes_per_s, fmt_count, fmt_ns};
+use tether_bench::control::Stack;
+use tether_bench::report::{Latency, Rate, RateMode, Report};
+
+use super::{Exporter, Target};
+use crate::output::units::{fmt_bytes_per_s, fmt_count, fmt_ns, short_ratio, size_label};
 
 /// DejaVu Sans (fonts-dejavu-core; license in assets/DejaVuSans-LICENSE.txt).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
 
 const WIDTH: u32 = 1280;
@@ -59,6 +60,19 @@ fn colour(i: usize) -> RGBColor {
     C[i % C.len()]
 }
 
+/// The chart exporter: PNG and SVG files into a directory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlotExporter;
+
+impl Exporter for PlotExporter {
+    fn export(&self, report: &Report, target: &Target) -> anyhow::Result<Vec<PathBuf>> {
+        match target {
+            Target::Path(dir) => write_all(report, dir),
+            Target::Stdout | Target::Stderr => Err(anyhow!("charts are files: name a directory")),
+        }
+    }
+}
+
 /// Writes every chart the report has data for into `dir`, each as PNG and
 /// SVG; returns the files written.
 pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -89,7 +103,8 @@ pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         written.push(svg);
         Ok(())
     };
-    let rates = all_rates(r);
+    let mut rates = r.all_rates();
+    rates.retain(|x| x.messages_per_s > 0.0);
     if !rates.is_empty() {
         both(
             "rate-vs-size",
@@ -97,10 +112,10 @@ pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             &|root| rate_chart(root, r, &rates),
         )?;
     }
-    let lat = all_latency(r);
+    let lat = r.all_latency();
     if !lat.is_empty() {
-        both("latency", &|root| latency_chart(root, r, &lat), &|root| {
-            latency_chart(root, r, &lat)
+        both("latency", &|root| latency_chart(root, &lat), &|root| {
+            latency_chart(root, &lat)
         })?;
     }
     if r.connect.is_some() {
@@ -109,19 +124,6 @@ pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         })?;
     }
     Ok(written)
-}
-
-fn all_rates(r: &Report) -> Vec<&Rate> {
-    let mut v: Vec<&Rate> = r.rate.iter().flatten().collect();
-    v.extend(r.baseline.iter().flat_map(|b| &b.rate));
-    v.retain(|x| x.messages_per_s > 0.0);
-    v
-}
-
-fn all_latency(r: &Report) -> Vec<&Latency> {
-    let mut v: Vec<&Latency> = r.latency.iter().flatten().collect();
-    v.extend(r.baseline.iter().flat_map(|b| &b.latency));
-    v
 }
 
 /// Powers of ten from below `lo` to above `hi`, for log axes.
@@ -224,39 +226,19 @@ fn panel<DB: DrawingBackend>(
             continue;
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let c = colour(i);
-        let width = if mode.is_std() { 2 } else { 3 };
-        chart
-            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
-            .map_err(plot_err)?
-            .label(mode.label())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(width))
-            });
-        if mode.is_std() {
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2))))
-                .map_err(plot_err)?;
-        } else {
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled())))
-                .map_err(plot_err)?;
-        }
+        series(
+            &mut chart,
+            pts,
+            colour(i),
+            mode.is_std(),
+            mode.label().into(),
+        )?;
     }
-    chart
-        .configure_series_labels()
-        .label_font(font(16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .position(legend_at)
-        .draw()
-        .map_err(plot_err)?;
-    Ok(())
+    legend(&mut chart, 16, legend_at)
 }
 
 fn latency_chart<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
-    r: &Report,
     rows: &[&Latency],
 ) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(plot_err)?;
@@ -303,35 +285,61 @@ fn latency_chart<DB: DrawingBackend>(
         .draw()
         .map_err(plot_err)?;
     for (i, l) in rows.iter().enumerate() {
-        let c = colour(i);
         let pts: Vec<(f64, f64)> = pcts(l)
             .iter()
             .enumerate()
             .map(|(k, &v)| (k as f64, v))
             .collect();
-        let std = l.stack == Stack::Std;
-        let width = if std { 2 } else { 3 };
-        chart
-            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
-            .map_err(plot_err)?
-            .label(format!("{} {}", l.transport.name(), l.stack.name()))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(width))
-            });
-        let style = if std { c.stroke_width(2) } else { c.filled() };
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, style)))
-            .map_err(plot_err)?;
+        let label = format!("{} {}", l.transport.name(), l.stack.name());
+        series(&mut chart, pts, colour(i), l.stack == Stack::Std, label)?;
     }
+    legend(&mut chart, 18, SeriesLabelPosition::UpperLeft)
+}
+
+/// One line with its points and legend entry: tether's thick with filled
+/// points, std's thinner with hollow ones.
+fn series<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pts: Vec<(f64, f64)>,
+    c: RGBColor,
+    std: bool,
+    label: String,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let width = if std { 2 } else { 3 };
+    chart
+        .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
+        .map_err(plot_err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(width)));
+    let style = if std { c.stroke_width(2) } else { c.filled() };
+    chart
+        .draw_series(pts.iter().map(|&p| Circle::new(p, 5, style)))
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+/// The legend box, with labels of `size` points.
+fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    size: u32,
+    at: SeriesLabelPosition,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
     chart
         .configure_series_labels()
-        .label_font(font(18))
+        .label_font(font(size))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(at)
         .draw()
         .map_err(plot_err)?;
-    let _ = r;
     Ok(())
 }
 
@@ -350,7 +358,7 @@ fn connect_chart<DB: DrawingBackend>(
         .caption(
             format!(
                 "persistent link: {}x the messages/s of a connection per message ({} request + reply, tcp)",
-                crate_ratio(c.ratio),
+                short_ratio(c.ratio),
                 size_label(c.size)
             ),
             font(24),
@@ -386,12 +394,4 @@ fn connect_chart<DB: DrawingBackend>(
         }))
         .map_err(plot_err)?;
     Ok(())
-}
-
-fn crate_ratio(r: f64) -> String {
-    if r >= 10.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
 }

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use tether::DatagramLink;
 
-use super::control::{Role, Session, Stack, TestSettings, Transport};
-use super::report::UdpPoint;
+use crate::control::{Role, ServerResults, Stack, TestSettings, Transport};
+use crate::report::UdpPoint;
+use crate::session::Session;
+use crate::wire::{payload, stamp, SEQUENCE_LEN};
 
 /// Pacing step: the sender catches up with its schedule, then sleeps this
 /// long; bursts stay short without a busy loop stealing the receiver's CPU.
@@ -36,7 +38,7 @@ pub struct UdpSpec {
 impl UdpSpec {
     /// Bytes per datagram.
     pub fn payload_len(&self) -> usize {
-        self.size.max(8)
+        self.size.max(SEQUENCE_LEN)
     }
 
     /// The count bound of the point.
@@ -59,7 +61,7 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
     };
     let ((sent, seconds), got) = session.test(&settings, |endpoint| {
         let mut link = DatagramLink::connect(endpoint.clone())?;
-        let mut payload = vec![0x5a; spec.payload_len()];
+        let mut payload = payload(spec.payload_len());
         let start = Instant::now();
         let deadline = start + spec.time;
         let mut sent = 0u64;
@@ -76,7 +78,7 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
             // sender slower than the offered rate still stops on time.
             let burst_end = due.min(max).min(sent + BURST);
             while sent < burst_end {
-                payload[..8].copy_from_slice(&sent.to_le_bytes());
+                stamp(&mut payload, sent);
                 match link.send(&payload) {
                     Ok(()) => sent += 1,
                     // The kernel may refuse when its queue is full; that
@@ -96,12 +98,7 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
     Ok(point_of(spec, sent, seconds, &got))
 }
 
-fn point_of(
-    spec: &UdpSpec,
-    sent: u64,
-    seconds: f64,
-    got: &super::control::ServerResults,
-) -> UdpPoint {
+fn point_of(spec: &UdpSpec, sent: u64, seconds: f64, got: &ServerResults) -> UdpPoint {
     let received = got.messages.min(sent);
     let span = seconds.max(got.elapsed_ns as f64 / 1e9);
     let per_s = |n: u64| if span > 0.0 { n as f64 / span } else { 0.0 };

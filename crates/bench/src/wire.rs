@@ -1,26 +1,44 @@
-//! Experiment 5, the baseline: the same round trips and bulk transfers over
-//! plain `std::net` sockets, with no tether code on either end. Frames are
-//! the same 4-byte big-endian length prefix, parsed by hand from a big read
-//! buffer: what a careful program without tether would write.
+//! What the bench puts on the wire outside tether's own code: the filler
+//! and sequence stamp of a payload, and plain `std::net` stream sockets
+//! with frames (a 4-byte big-endian length prefix, as tether's length
+//! framing) written and parsed by hand, as a careful program without tether
+//! would.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::net::{Shutdown, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use tether::Endpoint;
+use tether::proto::limits::{size_label, LENGTH_PREFIX_LEN};
+use tether::{Endpoint, DEFAULT_MAX_FRAME_LEN};
 
-use super::latency::Pinger;
-use super::report::RateMode;
+/// The byte every bench payload is filled with (before its stamp).
+pub const FILLER: u8 = 0x5a;
 
 /// Bytes asked of the kernel per read.
 const READ_BUF: usize = 256 * 1024;
-/// Largest frame the hand parser accepts, as tether's default limit.
-const MAX_FRAME: usize = 16 * 1024 * 1024;
-/// The batch flush threshold, shared with tether's batch mode.
+
+/// The batch flush threshold, shared by tether's batch mode and std's.
 pub const BATCH_BYTES: usize = 64 * 1024;
+
+/// Bytes of the sequence stamp at the start of a payload: a little-endian
+/// u64, cut to the payload when it is shorter.
+pub const SEQUENCE_LEN: usize = 8;
+
+/// A payload of `size` bytes of [`FILLER`].
+pub fn payload(size: usize) -> Vec<u8> {
+    vec![FILLER; size]
+}
+
+/// How many messages of `size` go between two looks at the clock: about
+/// [`BATCH_BYTES`] worth, so reading the clock costs nothing next to the
+/// sending.
+#[inline]
+pub fn check_every(size: usize) -> u64 {
+    (BATCH_BYTES / (size + LENGTH_PREFIX_LEN)).clamp(1, 4096) as u64
+}
 
 /// A connected std stream socket.
 #[derive(Debug)]
@@ -115,29 +133,33 @@ impl FrameReader {
         }
     }
 
-    /// The next whole frame, its 4-byte header included, reading from `r`
+    /// The next whole frame, its length prefix included, reading from `r`
     /// as needed; `None` when the stream ends between frames.
     pub fn next<R: Read>(&mut self, r: &mut R) -> io::Result<Option<&[u8]>> {
         loop {
             let have = self.end - self.start;
-            if have >= 4 {
-                let mut header = [0u8; 4];
-                header.copy_from_slice(&self.buf[self.start..self.start + 4]);
+            if have >= LENGTH_PREFIX_LEN {
+                let mut header = [0u8; LENGTH_PREFIX_LEN];
+                header.copy_from_slice(&self.buf[self.start..self.start + LENGTH_PREFIX_LEN]);
                 let len = u32::from_be_bytes(header) as usize;
-                if len > MAX_FRAME {
+                if len > DEFAULT_MAX_FRAME_LEN {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("frame of {len} bytes exceeds the 16 MiB limit"),
+                        format!(
+                            "frame of {len} bytes exceeds the {} limit",
+                            size_label(DEFAULT_MAX_FRAME_LEN)
+                        ),
                     ));
                 }
-                if have >= 4 + len {
+                let whole = LENGTH_PREFIX_LEN + len;
+                if have >= whole {
                     let from = self.start;
-                    self.start = from + 4 + len;
+                    self.start = from + whole;
                     return Ok(Some(&self.buf[from..self.start]));
                 }
-                if 4 + len > self.buf.len() {
+                if whole > self.buf.len() {
                     // Grown only once the header is checked against the limit.
-                    self.buf.resize(4 + len, 0);
+                    self.buf.resize(whole, 0);
                 }
             }
             if self.start > 0 && (self.end == self.buf.len() || self.start == self.end) {
@@ -165,155 +187,62 @@ impl FrameReader {
     }
 }
 
+/// Calls `send` once per message until `count` are sent or `time` has
+/// passed (the clock read every [`check_every`] messages of `size`);
+/// returns (messages sent, stopped by time).
+#[inline]
+pub fn send_for(
+    size: usize,
+    count: u64,
+    time: Duration,
+    mut send: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<(u64, bool)> {
+    let every = check_every(size);
+    let deadline = Instant::now() + time;
+    let mut sent = 0u64;
+    while sent < count {
+        if sent % every == 0 && Instant::now() >= deadline {
+            return Ok((sent, true));
+        }
+        send()?;
+        sent += 1;
+    }
+    Ok((sent, false))
+}
+
 /// `payload` with its 4-byte big-endian length in front.
 pub fn framed(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + payload.len());
-    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    out.extend_from_slice(payload);
+    let mut out = Vec::with_capacity(LENGTH_PREFIX_LEN + payload.len());
+    push_framed(&mut out, payload);
     out
 }
 
-/// Round trips over a std stream: one `write_all` of the framed message,
-/// then parse the reply.
-pub struct StdStreamPinger {
-    stream: StdStream,
-    frame: Vec<u8>,
-    reader: FrameReader,
+/// Appends `payload` with its length in front to `out`.
+#[inline]
+pub fn push_framed(out: &mut Vec<u8>, payload: &[u8]) {
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(payload);
 }
 
-impl StdStreamPinger {
-    /// Connects.
-    pub fn connect(endpoint: &Endpoint, nodelay: bool, size: usize) -> anyhow::Result<Self> {
-        Ok(Self {
-            stream: StdStream::connect(endpoint, nodelay)?,
-            frame: framed(&vec![0x5a; size]),
-            reader: FrameReader::new(),
-        })
-    }
+/// The whole sequence stamp of a payload, if it is long enough to hold one.
+pub fn sequence(payload: &[u8]) -> Option<u64> {
+    let head: [u8; SEQUENCE_LEN] = payload.get(..SEQUENCE_LEN)?.try_into().ok()?;
+    Some(u64::from_le_bytes(head))
 }
 
-impl Pinger for StdStreamPinger {
-    fn ping(&mut self, _seq: u64) -> anyhow::Result<bool> {
-        self.stream.write_all(&self.frame)?;
-        match self.reader.next(&mut self.stream)? {
-            Some(_) => Ok(true),
-            None => bail!("the server closed the connection"),
-        }
-    }
-}
-
-/// Round trips over a connected std UDP socket; a datagram carries the
-/// sequence number in its first bytes, so a late answer is not mistaken for
-/// the current one.
-pub struct StdUdpPinger {
-    socket: UdpSocket,
-    payload: Vec<u8>,
-    buf: Vec<u8>,
-}
-
-impl StdUdpPinger {
-    /// Binds an ephemeral port and connects it to `endpoint`.
-    pub fn connect(endpoint: &Endpoint, size: usize) -> anyhow::Result<Self> {
-        let addrs = endpoint.socket_addrs()?;
-        let Some(addr) = addrs.first() else {
-            bail!("{endpoint} resolves to no address")
-        };
-        let local: std::net::SocketAddr = if addr.is_ipv4() {
-            (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-        } else {
-            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-        };
-        let socket = UdpSocket::bind(local)?;
-        socket.connect(addr)?;
-        // Set once: a receive then costs one syscall, as it would in a
-        // program written for speed.
-        socket.set_read_timeout(Some(super::latency::UDP_TIMEOUT))?;
-        Ok(Self {
-            socket,
-            payload: vec![0x5a; size],
-            buf: vec![0; 65_536],
-        })
-    }
-}
-
-impl Pinger for StdUdpPinger {
-    fn ping(&mut self, seq: u64) -> anyhow::Result<bool> {
-        stamp(&mut self.payload, seq);
-        self.socket.send(&self.payload)?;
-        // Late answers to earlier rounds are skipped; each wait is bounded
-        // by the socket's read timeout, and the skipping by the count.
-        for _ in 0..64 {
-            match self.socket.recv(&mut self.buf) {
-                Ok(n) if stamped(&self.buf[..n], seq) => return Ok(true),
-                Ok(_) => {}
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Ok(false)
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(false)
-    }
-}
-
-/// Writes the low bytes of `seq` into the start of `payload` (up to 8).
+/// Writes the low bytes of `seq` into the start of `payload` (up to
+/// [`SEQUENCE_LEN`]).
+#[inline]
 pub fn stamp(payload: &mut [u8], seq: u64) {
-    let n = payload.len().min(8);
+    let n = payload.len().min(SEQUENCE_LEN);
     payload[..n].copy_from_slice(&seq.to_le_bytes()[..n]);
 }
 
 /// Whether `payload` starts with the stamp of `seq`.
+#[inline]
 pub fn stamped(payload: &[u8], seq: u64) -> bool {
-    let n = payload.len().min(8);
+    let n = payload.len().min(SEQUENCE_LEN);
     payload[..n] == seq.to_le_bytes()[..n]
-}
-
-/// Sends `count` messages of `size` bytes over a std stream, stopping early
-/// at `deadline`; returns (messages sent, stopped by time).
-pub fn send_stream(
-    endpoint: &Endpoint,
-    mode: RateMode,
-    nodelay: bool,
-    size: usize,
-    count: u64,
-    time: Duration,
-) -> anyhow::Result<(u64, bool)> {
-    let mut stream = StdStream::connect(endpoint, nodelay)?;
-    let payload = vec![0x5a; size];
-    let frame = framed(&payload);
-    let check_every = super::rate::check_every(size);
-    let deadline = Instant::now() + time;
-    let mut sent = 0u64;
-    let mut capped = false;
-    let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + frame.len());
-    while sent < count {
-        if sent % check_every == 0 && Instant::now() >= deadline {
-            capped = true;
-            break;
-        }
-        match mode {
-            RateMode::StdBatch => {
-                // Framed into the buffer message by message, as tether's
-                // feed does, so both pay for the copy.
-                batch.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-                batch.extend_from_slice(&payload);
-                if batch.len() >= BATCH_BYTES {
-                    stream.write_all(&batch)?;
-                    batch.clear();
-                }
-            }
-            _ => stream.write_all(&frame)?,
-        }
-        sent += 1;
-    }
-    stream.write_all(&batch)?;
-    stream.shutdown_write()?;
-    Ok((sent, capped))
 }
 
 #[cfg(test)]
@@ -341,7 +270,7 @@ mod tests {
             let mut reader = FrameReader::new();
             for p in &payloads {
                 let frame = reader.next(&mut src).unwrap().unwrap();
-                assert_eq!(&frame[4..], &p[..], "chunk {chunk}");
+                assert_eq!(&frame[LENGTH_PREFIX_LEN..], &p[..], "chunk {chunk}");
             }
             assert!(reader.next(&mut src).unwrap().is_none());
         }
@@ -354,7 +283,7 @@ mod tests {
         let err = reader.next(&mut Trickle(&wire[..6], 2)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         let mut reader = FrameReader::new();
-        let huge = (MAX_FRAME as u32 + 1).to_be_bytes();
+        let huge = (DEFAULT_MAX_FRAME_LEN as u32 + 1).to_be_bytes();
         let err = reader.next(&mut Trickle(&huge, 4)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         // The claim did not make the buffer grow.

@@ -2,15 +2,20 @@
 //! total in messages of one size, counted by the receiver after parsing.
 //! The receiver's clock runs from the first whole message to the end of the
 //! stream, so connecting is not counted and the rate is `(n - 1) / t`.
+//! The std::net points of experiment 5 (the baseline) send from here too,
+//! over plain sockets with frames built by hand.
 
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Duration;
 
 use anyhow::bail;
+use tether::proto::limits::LENGTH_PREFIX_LEN;
 use tether::{Endpoint, Link, Options};
 
-use super::baseline::{self, BATCH_BYTES};
-use super::control::{Role, ServerResults, Session, Stack, TestSettings, Transport};
-use super::report::{Rate, RateMode};
+use crate::control::{Role, ServerResults, Stack, TestSettings, Transport};
+use crate::report::{Rate, RateMode};
+use crate::session::Session;
+use crate::wire::{framed, payload, push_framed, send_for, StdStream, BATCH_BYTES};
 
 /// The fewest messages a rate point sends (unless the time cap comes
 /// first), whatever `--total` says.
@@ -32,40 +37,21 @@ pub struct RateSpec {
     pub time: Duration,
 }
 
-/// How many messages go between two looks at the clock: about 64 KiB
-/// worth, so reading the clock costs nothing next to the sending.
-pub fn check_every(size: usize) -> u64 {
-    (BATCH_BYTES / (size + 4)).clamp(1, 4096) as u64
-}
-
-/// Sends over a tether link; returns (messages sent, stopped by time).
-fn send_tether(
-    endpoint: &Endpoint,
-    mode: RateMode,
-    nodelay: bool,
-    size: usize,
-    count: u64,
-    time: Duration,
-) -> anyhow::Result<(u64, bool)> {
-    let mut options = Options::new().nodelay(nodelay);
-    if mode == RateMode::SendLinger0 {
+/// Sends `count` messages of `spec` over a tether link, stopping early at
+/// the time cap; returns (messages sent, stopped by time).
+fn send_tether(endpoint: &Endpoint, spec: &RateSpec, count: u64) -> anyhow::Result<(u64, bool)> {
+    let mut options = Options::new().nodelay(spec.nodelay);
+    if spec.mode == RateMode::SendLinger0 {
         options = options.linger(Duration::ZERO);
     }
     let mut link = Link::connect_with(endpoint.clone(), &options)?;
-    let payload = vec![0x5a; size];
-    let check_every = check_every(size);
-    let deadline = Instant::now() + time;
-    let mut sent = 0u64;
-    let mut capped = false;
+    let payload = payload(spec.size);
     let mut gathered = 0usize;
-    while sent < count {
-        if sent % check_every == 0 && Instant::now() >= deadline {
-            capped = true;
-            break;
-        }
-        if mode == RateMode::Batch {
+    let batch = spec.mode == RateMode::Batch;
+    let outcome = send_for(spec.size, count, spec.time, || {
+        if batch {
             link.feed(&payload)?;
-            gathered += size + 4;
+            gathered += spec.size + LENGTH_PREFIX_LEN;
             if gathered >= BATCH_BYTES {
                 link.flush()?;
                 gathered = 0;
@@ -73,11 +59,42 @@ fn send_tether(
         } else {
             link.send(&payload)?;
         }
-        sent += 1;
-    }
+        Ok(())
+    })?;
     // Writes what is gathered, then the end of the stream.
     link.shutdown(std::net::Shutdown::Write)?;
-    Ok((sent, capped))
+    Ok(outcome)
+}
+
+/// Sends `count` messages of `spec` over a std stream, stopping early at
+/// the time cap; returns (messages sent, stopped by time).
+pub fn send_stream(
+    endpoint: &Endpoint,
+    spec: &RateSpec,
+    count: u64,
+) -> anyhow::Result<(u64, bool)> {
+    let mut stream = StdStream::connect(endpoint, spec.nodelay)?;
+    let payload = payload(spec.size);
+    let frame = framed(&payload);
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + frame.len());
+    let per_batch = spec.mode == RateMode::StdBatch;
+    let outcome = send_for(spec.size, count, spec.time, || {
+        if per_batch {
+            // Framed into the buffer message by message, as tether's feed
+            // does, so both pay for the copy.
+            push_framed(&mut batch, &payload);
+            if batch.len() >= BATCH_BYTES {
+                stream.write_all(&batch)?;
+                batch.clear();
+            }
+        } else {
+            stream.write_all(&frame)?;
+        }
+        Ok(())
+    })?;
+    stream.write_all(&batch)?;
+    stream.shutdown_write()?;
+    Ok(outcome)
 }
 
 /// Measures one point against the server, over TCP.
@@ -98,24 +115,11 @@ pub fn measure(session: &mut Session, spec: &RateSpec) -> anyhow::Result<Rate> {
     // At least a few messages even for big sizes, so the rate is not one
     // message's worth of timing.
     let count = (spec.total / spec.size.max(1) as u64).max(MIN_MESSAGES);
-    let ((sent, capped), got) = session.test(&settings, |endpoint| match stack {
-        Stack::Tether => send_tether(
-            endpoint,
-            spec.mode,
-            spec.nodelay,
-            spec.size,
-            count,
-            spec.time,
-        ),
-        Stack::Std => baseline::send_stream(
-            endpoint,
-            spec.mode,
-            spec.nodelay,
-            spec.size,
-            count,
-            spec.time,
-        ),
-    })?;
+    let send = match stack {
+        Stack::Tether => send_tether,
+        Stack::Std => send_stream,
+    };
+    let ((sent, capped), got) = session.test(&settings, |endpoint| send(endpoint, spec, count))?;
     if got.messages != sent {
         bail!(
             "{} messages of {} bytes sent, {} received: a stream must not lose any",
