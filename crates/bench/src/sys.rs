@@ -77,28 +77,3 @@ pub fn machine() -> Machine {
         hostname: field(&u.nodename),
     }
 }
-
-/// Whether `fd` becomes readable within `timeout` (an interrupted wait
-/// counts as not yet).
-pub fn readable(fd: std::os::fd::RawFd, timeout: std::time::Duration) -> std::io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd for the duration of the call.
-    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-    match n {
-        n if n > 0 => Ok(true),
-        0 => Ok(false),
-        _ => {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                Ok(false)
-            } else {
-                Err(e)
-            }
-        }
-    }
-}

@@ -42,6 +42,7 @@ pub use link::Link;
 pub use listener::Listener;
 pub use options::{Options, DEFAULT_LINGER};
 pub use sender::Sender;
+pub use stream::wait_readable;
 
 #[cfg(feature = "tokio")]
 pub use async_link::{AsyncDatagramLink, AsyncLink, AsyncListener, AsyncStream};

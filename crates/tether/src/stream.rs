@@ -181,6 +181,14 @@ impl AsFd for Stream {
     }
 }
 
+/// Waits until `fd` has something to read (data, a connection to accept,
+/// or the end of the stream) or `timeout` passes; true if it has. The wait
+/// tether's own links use, for programs that wait on their own sockets too
+/// (the bench server's std listeners).
+pub fn wait_readable(fd: &impl AsFd, timeout: std::time::Duration) -> io::Result<bool> {
+    wait_fd(fd.as_fd().as_raw_fd(), libc::POLLIN, Some(timeout))
+}
+
 /// Waits until `fd` is ready for `events` (`POLLIN`/`POLLOUT`) or `timeout`
 /// passes; true if ready. `None` waits for ever. Interrupted waits resume
 /// with the time that is left.

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,13 +12,23 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use tether::proto::limits::LENGTH_PREFIX_LEN;
-use tether::{DatagramLink, Endpoint, Link, Listener, Options};
+use tether::{wait_readable, DatagramLink, Endpoint, Link, Listener, Options};
 
 use super::stop::POLL;
 use super::udp::Datagrams;
 use crate::control::{Role, ServerResults, Stack, TestSettings, Transport};
-use crate::sys::readable;
 use crate::wire::{FrameReader, StdStream};
+
+impl AsFd for DataSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            DataSocket::Tether(l) => l.as_fd(),
+            DataSocket::StdTcp(l) => l.as_fd(),
+            DataSocket::StdUnix(l, _) => l.as_fd(),
+            DataSocket::Udp(d) => d.as_fd(),
+        }
+    }
+}
 
 /// A Unix socket path in the temp dir, removed when dropped.
 pub(super) struct SocketPath(PathBuf);
@@ -98,19 +108,10 @@ impl DataSocket {
         })
     }
 
-    fn fd(&self) -> RawFd {
-        match self {
-            DataSocket::Tether(l) => l.as_raw_fd(),
-            DataSocket::StdTcp(l) => l.as_raw_fd(),
-            DataSocket::StdUnix(l, _) => l.as_raw_fd(),
-            DataSocket::Udp(d) => d.as_raw_fd(),
-        }
-    }
-
     /// Accepts one stream connection, or `None` once `stop` is set.
     fn accept(&self, s: &TestSettings, stop: &AtomicBool) -> anyhow::Result<Option<Conn>> {
         loop {
-            if readable(self.fd(), POLL)? {
+            if wait_readable(self, POLL)? {
                 return Ok(Some(match self {
                     DataSocket::Tether(l) => Conn::Tether(l.accept()?),
                     DataSocket::StdTcp(l) => {

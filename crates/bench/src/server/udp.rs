@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -28,11 +28,11 @@ pub(super) enum Datagrams {
     Std(UdpSocket),
 }
 
-impl AsRawFd for Datagrams {
-    fn as_raw_fd(&self) -> RawFd {
+impl AsFd for Datagrams {
+    fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
-            Datagrams::Tether(l) => l.as_raw_fd(),
-            Datagrams::Std(s) => s.as_raw_fd(),
+            Datagrams::Tether(l) => l.as_fd(),
+            Datagrams::Std(s) => s.as_fd(),
         }
     }
 }
