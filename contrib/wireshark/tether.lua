@@ -25,11 +25,12 @@ local textbook = require("tether.textbook")
 
 local tether = Proto("tether", "tether")
 local tether_line = Proto("tether_line", "tether, line framing")
+local tether_fixed = Proto("tether_fixed", "tether, fixed framing (bare records)")
 local tether_bench = Proto("tether_bench", "tether bench control exchange")
 local tether_ball = Proto("tether_ball", "tether balls ring")
 local tether_copy = Proto("tether_copy", "tether copy")
 local tether_textbook = Proto("tether_textbook", "the textbook's bouncing balls (text, one per connection)")
-local SUBPROTOS = { tether, tether_line, tether_bench, tether_ball, tether_copy, tether_textbook }
+local SUBPROTOS = { tether, tether_line, tether_fixed, tether_bench, tether_ball, tether_copy, tether_textbook }
 
 local f = {
     message = ProtoField.none("tether.message", "Message"),
@@ -73,6 +74,10 @@ tether.prefs.tcp_ports = Pref.range("TCP ports, length framing", "9000",
     "TCP ports decoded as tether length framing (default 9000, as in the README)", 65535)
 tether.prefs.line_ports = Pref.range("TCP ports, line framing", "",
     "TCP ports decoded as tether line framing (none by default)", 65535)
+tether.prefs.fixed_ports = Pref.range("TCP ports, fixed framing", "",
+    "TCP ports carrying bare records of the record format's size, or of the fixed size (none by default)", 65535)
+tether.prefs.fixed_size = Pref.uint("Fixed record size", 0,
+    "Bytes per record on the fixed-framing ports; 0: the size of the record format")
 tether.prefs.udp_ports = Pref.range("UDP ports", "9001",
     "UDP ports decoded as tether datagrams, one message each (default 9001)", 65535)
 tether.prefs.bench_ports = Pref.range("Bench control TCP ports", "7878",
@@ -131,13 +136,18 @@ end
 
 -- The struct-format preference, parsed once per value.
 local layout = {}
-local function record_decoder(tvb, off, len, tree)
+local function current_layout()
     local fmt = tether.prefs.struct_format
-    if fmt == "" then return nil end
     if layout.fmt ~= fmt then
         layout = { fmt = fmt }
-        layout.lay, layout.err = record.parse(fmt)
+        if fmt ~= "" then layout.lay, layout.err = record.parse(fmt) end
     end
+    return layout
+end
+
+local function record_decoder(tvb, off, len, tree)
+    if tether.prefs.struct_format == "" then return nil end
+    current_layout()
     if not layout.lay then
         tree:add_proto_expert_info(ex.record, "invalid record format: " .. layout.err)
         return nil
@@ -332,6 +342,24 @@ tether.dissector = function(tvb, pinfo, tree)
     return length_tcp(tvb, pinfo, tree)
 end
 tether_line.dissector = line_dissector(record_decoder)
+
+-- Fixed framing: bare records with no header (FIXED(N) in PROTOCOL.md), as
+-- C or Python programs write struct.pack's output.
+tether_fixed.dissector = function(tvb, pinfo, tree)
+    local lay = current_layout().lay
+    local n = tether.prefs.fixed_size > 0 and tether.prefs.fixed_size or (lay and lay.size or 0)
+    local seg = new_seg(tvb, pinfo, tree, "segment")
+    if n == 0 then
+        seg_item(seg):add_proto_expert_info(ex.record, "fixed framing needs a record format or a fixed size")
+        return tvb:len()
+    end
+    dissect_tcp_pdus(tvb, tree, n, function() return n end, function(t, p)
+        add_message(seg, t, p, 0, n, 0, n, false, record_decoder)
+        return n
+    end, true)
+    close_seg(seg)
+    return tvb:len()
+end
 tether_bench.dissector = length_dissector(bench_decoder, 65536)
 tether_ball.dissector = length_dissector(ball_decoder)
 
@@ -382,6 +410,7 @@ local function register_ports()
     end
     add(tcp_table, tether.prefs.tcp_ports, tether)
     add(tcp_table, tether.prefs.line_ports, tether_line)
+    add(tcp_table, tether.prefs.fixed_ports, tether_fixed)
     add(tcp_table, tether.prefs.bench_ports, tether_bench)
     add(tcp_table, tether.prefs.ball_ports, tether_ball)
     add(tcp_table, tether.prefs.copy_ports, tether_copy)

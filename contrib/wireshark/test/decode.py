@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 LUA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tether.lua")
 AGG = "\x1e"  # between occurrences of a field; no test payload holds it
 FIELDS = [
-    "frame.number", "tcp.stream", "udp.stream", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
+    "frame.number", "frame.time_epoch", "tcp.stream", "udp.stream", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
     "tether.index", "tether.len", "tether.payload", "tether.text", "tether.bench.type",
     "tether.record", "tether.record.field", "tether.count", "_ws.malformed",
     "_ws.expert.severity", "_ws.expert.group", "_ws.expert.message",
@@ -49,12 +49,16 @@ class Decoded:
     counts: dict[int, list[int]] = field(default_factory=dict)  # frame -> messages per segment item
     problems: list[tuple[int, str]] = field(default_factory=list)  # (frame, malformed mark, warning, error)
     frame_ports: dict[int, tuple[int, int]] = field(default_factory=dict)
+    frame_times: dict[int, float] = field(default_factory=dict)
     extra: dict[str, list[str]] = field(default_factory=dict)  # EXTRA field -> values, in order
     extra_frames: dict[str, list[int]] = field(default_factory=dict)  # the frame of each of those values
 
-    def to_port(self, port: int) -> list[Message]:
-        """The messages sent to port, in capture order."""
-        return [m for m in self.messages if m.dport == port]
+    def _within(self, frame: int, window: tuple[float, float] | None) -> bool:
+        return window is None or window[0] <= self.frame_times[frame] <= window[1]
+
+    def to_port(self, port: int, window: tuple[float, float] | None = None) -> list[Message]:
+        """The messages sent to port (within the time window), in capture order."""
+        return [m for m in self.messages if m.dport == port and self._within(m.frame, window)]
 
     def extra_between(self, name: str, sport: int | None, dport: int | None) -> list[str]:
         """The values of EXTRA field name in frames from sport (any if None)
@@ -63,9 +67,10 @@ class Decoded:
         return [v for v, f in zip(self.extra.get(name, []), frames)
                 if sport in (None, self.frame_ports[f][0]) and dport in (None, self.frame_ports[f][1])]
 
-    def problems_at(self, port: int) -> list[str]:
-        """Problems in frames from or to port."""
-        return [msg for frame, msg in self.problems if port in self.frame_ports.get(frame, ())]
+    def problems_at(self, port: int, window: tuple[float, float] | None = None) -> list[str]:
+        """Problems in frames from or to port (within the time window)."""
+        return [msg for frame, msg in self.problems
+                if port in self.frame_ports.get(frame, ()) and self._within(frame, window)]
 
 
 def _split(value: str) -> list[str]:
@@ -101,6 +106,7 @@ def decode(pcap: str, options: list[str], display_filter: str | None = None) -> 
         sport = int(row["tcp.srcport"] or row["udp.srcport"] or 0)
         dport = int(row["tcp.dstport"] or row["udp.dstport"] or 0)
         out.frame_ports[frame] = (sport, dport)
+        out.frame_times[frame] = float(row["frame.time_epoch"])
         indexes = [int(v) for v in _split(row["tether.index"])]
         lengths = [int(v) for v in _split(row["tether.len"])]
         payloads = _split(row["tether.payload"])  # an empty message has none

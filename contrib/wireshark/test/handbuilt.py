@@ -20,6 +20,9 @@ TOO_LARGE_PORT = 9200
 HEURISTIC_PORT = 45000
 DECODE_AS_PORT = 47000
 RECORD_PORT = 48000
+FIXED_PORT = 9400
+FIXED_FORMAT = "!I 2s f"
+FIXED_RECORDS = [struct.pack(FIXED_FORMAT, i, b"ab", i / 4) for i in range(3)]
 BENCH_PORT = 7878  # the dissector's default
 DATA_PORT = 46000  # announced in the bench server's ready
 HELLO = json.dumps({"type": "hello", "protocol": 1, "version": "0.1.0"}, separators=(",", ":")).encode()
@@ -96,6 +99,9 @@ def streams() -> list[Stream]:
                [HELLO, SETTINGS]),
         Stream("Decode As", 41005, DECODE_AS_PORT, [length_wire(MESSAGES)], MESSAGES),
         Stream("records", 41006, RECORD_PORT, [records], [struct.pack(f, *v) for f, v in RECORDS]),
+        Stream("fixed framing, records cut anywhere", 41012, FIXED_PORT,
+               [b"".join(FIXED_RECORDS)[:3], b"".join(FIXED_RECORDS)[3:17], b"".join(FIXED_RECORDS)[17:]],
+               FIXED_RECORDS),
         Stream("ball handoff and ack", 41009, BALL_PORT, [length_wire([BALL, BALL_ACK])], [BALL, BALL_ACK]),
         Stream("copy on the length-framing port", 41010, LENGTH_PORT, [length_wire(COPY)], COPY),
         Stream("copy on another port", 41011, COPY_HEURISTIC_PORT, [length_wire(COPY)], COPY),

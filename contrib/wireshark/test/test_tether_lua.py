@@ -100,10 +100,16 @@ def check_handbuilt(c: Checks, tmp: str) -> None:
         (pcap, ["-o", "tether.heuristic:TRUE"], f"tcp.port == {handbuilt.COPY_HEURISTIC_PORT}"),
         (pcap, ["-d", f"tcp.port=={as_port},tether"], f"tcp.port == {as_port}"),
     ]
+    fixed = ["-o", f"tether.fixed_ports:{handbuilt.FIXED_PORT}", "-o", f"tether.struct_format:{handbuilt.FIXED_FORMAT}"]
+    jobs.append((pcap, fixed, f"tcp.port == {handbuilt.FIXED_PORT}"))
     for fmt, _ in handbuilt.RECORDS:
         jobs.append((pcap, ["-d", f"tcp.port=={handbuilt.RECORD_PORT},tether", "-o", f"tether.struct_format:{fmt}"],
                      f"tcp.port == {handbuilt.RECORD_PORT}"))
-    d, d8, dh, dhc, das, *drec = decode_all(jobs)
+    d, d8, dh, dhc, das, dfix, *drec = decode_all(jobs)
+    c.messages("fixed framing", dfix, dfix.to_port(handbuilt.FIXED_PORT), handbuilt.FIXED_RECORDS)
+    c.equal("fixed framing: records", sum(dfix.records.values(), []),
+            [repr(struct.unpack(handbuilt.FIXED_FORMAT, r)) for r in handbuilt.FIXED_RECORDS])
+    c.equal("fixed framing: problems", dfix.problems_at(handbuilt.FIXED_PORT), [])
     for s in streams:
         if s.dport in (handbuilt.LENGTH_PORT, handbuilt.LINE_PORT):
             c.messages(s.name, d, [m for m in d.to_port(s.dport) if m.sport == s.sport], s.expected)
@@ -191,51 +197,57 @@ def check_copy(c: Checks, pcap: str, cp: live.Copy) -> None:
     c.equal("live copy: problems", d.problems_at(cp.port), [])
 
 
-def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], received: dict[str, list[bytes]] | None) -> None:
+def check_live(c: Checks, tmp: str, pcap: str, ports: dict[str, int], windows: dict[str, tuple[float, float]],
+               received: dict[str, list[bytes]] | None) -> None:
     scs = {sc.name: sc for sc in live.scenarios(tmp)}
     rec = ports["records (struct format)"]
-    length = [p for n, p in ports.items() if n not in ("line framing", "udp datagrams", "bench", "records (struct format)")]
+    fixed = ports["fixed framing (bare records)"]
+    length = [p for n, p in ports.items()
+              if n not in ("line framing", "udp datagrams", "bench", "records (struct format)", "fixed framing (bare records)")]
     opts = ["-o", "tether.tcp_ports:" + ",".join(map(str, length)), "-o", f"tether.line_ports:{ports['line framing']}",
             "-o", f"tether.udp_ports:{ports['udp datagrams']}", "-o", f"tether.bench_ports:{ports['bench']}",
+            "-o", f"tether.fixed_ports:{fixed}", "-o", f"tether.fixed_size:{struct.calcsize(live.RECORD_FORMAT)}",
             "-d", f"tcp.port=={rec},tether"]
     d = decode(pcap, opts)
     for name, sc in scs.items():
-        got = d.to_port(ports[name])
+        got = d.to_port(ports[name], windows[name])
         c.messages(f"live: {name}", d, got, sc.expected)
         if received is not None:
             c.equal(f"live: {name}: as tether received it", [m.payload for m in got], received[name])
         if name != "a length over the maximum":
-            c.equal(f"live: {name}: problems", d.problems_at(ports[name]), [])
+            c.equal(f"live: {name}: problems", d.problems_at(ports[name], windows[name]), [])
+    big_name, many = "a 600,000-byte message", "500 small messages, coalesced"
     c.equal("live: the length over the maximum is flagged",
-            [p for p in d.problems_at(ports["a length over the maximum"]) if "frame_too_large" in p],
+            [p for p in d.problems_at(ports["a length over the maximum"], windows["a length over the maximum"])
+             if "frame_too_large" in p],
             ["frame_too_large: length 4294967295 over the maximum 16777216"])
-    big = d.to_port(ports["a 600,000-byte message"])
-    c.equal("live: the 600,000-byte message came in several segments",
-            len({f for f, p in d.frame_ports.items() if p[1] == ports["a 600,000-byte message"]}) > 3, True)
-    coalesced = [n for f, ns in d.counts.items() if d.frame_ports[f][1] == ports["500 small messages, coalesced"] for n in ns]
+
+    def frames_to(name: str) -> list[int]:
+        w = windows[name]
+        return [f for f, p in d.frame_ports.items() if p[1] == ports[name] and w[0] <= d.frame_times[f] <= w[1]]
+
+    c.equal("live: the 600,000-byte message came in several segments", len(frames_to(big_name)) > 3, True)
+    coalesced = [n for f in frames_to(many) for n in d.counts.get(f, [])]
     c.equal("live: small messages shared segments", max(coalesced, default=0) > 1, True)
     check_bench(c, d, ports["bench"])
-    d = decode(pcap, opts + ["-o", f"tether.struct_format:{live.RECORD_FORMAT}"], f"tcp.port == {rec}")
-    want = [repr(struct.unpack(live.RECORD_FORMAT, struct.pack(live.RECORD_FORMAT, *v))) for v in live.RECORD_VALUES]
+    d = decode(pcap, opts + ["-o", f"tether.struct_format:{live.RECORD_FORMAT}"], f"tcp.port == {rec} || tcp.port == {fixed}")
+    want = [repr(struct.unpack(live.RECORD_FORMAT, struct.pack(live.RECORD_FORMAT, *v))) for v in live.RECORD_VALUES] * 2
     c.equal("live: records as Python's struct reads them", sum(d.records.values(), []), want)
-    del big
 
 
 def check_bench(c: Checks, d: Decoded, port: int) -> None:
-    """The control exchange of a bench --quick run, message by message."""
-    for side, msgs in (("client", d.to_port(port)), ("server", [m for m in d.messages if m.sport == port])):
-        types = []
-        for m in msgs:
-            obj = json.loads(m.payload)
-            types.append(obj["type"])
+    """The control exchange of bench --quick runs (one, or more if a run
+    failed on a loaded machine), message by message, in each connection."""
+    to_server = d.to_port(port)
+    streams = sorted({m.stream for m in to_server})
+    for side, msgs in (("client", to_server), ("server", [m for m in d.messages if m.sport == port])):
+        types = [json.loads(m.payload)["type"] for m in msgs]
         shown = [t for f in sorted({m.frame for m in msgs}) for t in d.bench_types.get(f, [])]
         c.equal(f"live bench, {side}: each message's type field", shown, types)
-        c.equal(f"live bench, {side}: starts with hello", types[:1], ["hello"])
-        if side == "client":
-            c.equal("live bench: a done for each run", types.count("run"), types.count("done"))
-            c.equal("live bench: tests run", types.count("settings") > 3, True)
-        else:
-            c.equal("live bench: a ready or error for each settings", types.count("ready") + types.count("error") > 3, True)
+        firsts = [json.loads(m.payload)["type"] for m in msgs if m.index == 1]
+        c.equal(f"live bench, {side}: each connection starts with hello", firsts, ["hello"] * len(streams))
+    types = [json.loads(m.payload)["type"] for m in to_server]
+    c.equal("live bench: tests set up and run", (types.count("settings") > 3, types.count("run") > 3), (True, True))
     c.equal("live bench: problems", d.problems_at(port), [])
 
 
@@ -255,16 +267,18 @@ def main() -> int:
             finally:
                 run.stop()
             ports = {sc.name: sc.port for sc in run.scenarios} | {"bench": run.bench_port}
-            check_live(c, tmp, run.pcap, ports, {sc.name: sc.received for sc in run.scenarios})
+            windows = {sc.name: sc.window for sc in run.scenarios}
+            check_live(c, tmp, run.pcap, ports, windows, {sc.name: sc.received for sc in run.scenarios})
             check_balls(c, run.pcap, run.balls)
             check_copy(c, run.pcap, run.copy)
             if args.record:
-                keep(run.pcap, ports, run.balls, run.copy)
+                keep(run.pcap, ports, windows, run.balls, run.copy)
         else:
             print("not root (or no dumpcap): cannot capture on lo; decoding the captures kept in testdata/pcap/")
             with open(os.path.join(KEPT, "live.json"), encoding="utf-8") as f:
                 kept = json.load(f)
-            check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), kept["ports"], None)
+            windows = {k: (v[0], v[1]) for k, v in kept["windows"].items()}
+            check_live(c, tmp, os.path.join(KEPT, "live.pcapng.gz"), kept["ports"], windows, None)
             check_balls(c, os.path.join(KEPT, "live.pcapng.gz"), live.Balls(**kept["balls"]))
             check_copy(c, os.path.join(KEPT, "live.pcapng.gz"), live.Copy(**kept["copy"]))
     for failure in c.failures:
@@ -273,14 +287,15 @@ def main() -> int:
     return 1 if c.failures else 0
 
 
-def keep(pcap: str, ports: dict[str, int], balls: live.Balls, cp: live.Copy) -> None:
+def keep(pcap: str, ports: dict[str, int], windows: dict[str, tuple[float, float]], balls: live.Balls,
+         cp: live.Copy) -> None:
     import gzip
 
     os.makedirs(KEPT, exist_ok=True)
     with open(pcap, "rb") as src, gzip.open(os.path.join(KEPT, "live.pcapng.gz"), "wb", 9) as dst:
         shutil.copyfileobj(src, dst)
     with open(os.path.join(KEPT, "live.json"), "w", encoding="utf-8") as f:
-        json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports,
+        json.dump({"made_by": "contrib/wireshark/test/test_tether_lua.py --record", "ports": ports, "windows": windows,
                    "balls": dataclasses.asdict(balls), "copy": dataclasses.asdict(cp)}, f, indent=1)
         f.write("\n")
 
