@@ -44,11 +44,35 @@ impl Stepper {
     }
 }
 
-/// The monotonic time since the process first asked, the clock of every
-/// event (so peers of one process, as with `--local`, share it).
+/// The monotonic time since the process first asked, the clock of the
+/// world (so peers of one process, as with `--local`, share it).
 pub fn since_start() -> Duration {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed()
+    start().0.elapsed()
+}
+
+/// The machine's monotonic clock (`CLOCK_MONOTONIC`) at that start, in
+/// seconds: added to event times, it makes them comparable between the
+/// processes of one machine (Python's `time.monotonic()` is the same clock).
+pub fn monotonic_at_start() -> f64 {
+    start().1
+}
+
+fn start() -> &'static (std::time::Instant, f64) {
+    static START: std::sync::OnceLock<(std::time::Instant, f64)> = std::sync::OnceLock::new();
+    START.get_or_init(|| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec we own.
+        let ok = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } == 0;
+        let secs = if ok {
+            ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+        } else {
+            0.0
+        };
+        (std::time::Instant::now(), secs)
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use crate::world::{Ball, Side};
 /// One event, stamped with the time since the process started.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    /// Seconds on a monotonic clock since the process started.
+    /// Seconds on a monotonic clock: since the process started inside a
+    /// [`Peer`](crate::Peer); `--json` writes the machine's `CLOCK_MONOTONIC`.
     pub t: f64,
     /// The peer's name.
     pub peer: String,

@@ -242,8 +242,10 @@ fn status(node: &mut Node, now: Duration) -> Status {
 
 fn write_events(config: &Config, nodes: &mut [Node], out: &mut dyn Write) -> std::io::Result<()> {
     let mut wrote = false;
+    let offset = crate::clock::monotonic_at_start();
     for node in nodes.iter_mut() {
-        for event in node.peer.take_events() {
+        for mut event in node.peer.take_events() {
+            event.t += offset;
             if config.json {
                 writeln!(out, "{}", event.to_json())?;
                 wrote = true;
@@ -258,16 +260,22 @@ fn write_events(config: &Config, nodes: &mut [Node], out: &mut dyn Write) -> std
 
 fn start(config: &Config) -> Result<Vec<Node>, RunError> {
     let mut rng = Rng::from_entropy();
-    let mut new_peer = |name: String| {
+    let mut new_peer = |name: String, listen: &str| {
         // Ids below 2^20 keep ball ids below 2^53, exact as JSON numbers.
         let id = ((rng.next_u64() as u32) & 0xf_ffff).max(1);
-        Peer::new(&name, id, 4.0 / 3.0, Rng::new(rng.next_u64()))
+        let mut peer = Peer::new(&name, id, 4.0 / 3.0, Rng::new(rng.next_u64()));
+        let endpoint = listen.to_string();
+        peer.emit(Duration::ZERO, EventKind::Listening { endpoint });
+        peer
     };
     match &config.mode {
         Mode::Ring { listen, right } => {
             let mut ring = Ring::bind(listen)?;
             let listen = ring.listen_addr();
-            let mut peer = new_peer(config.name.clone().unwrap_or_else(|| default_name(&listen)));
+            let mut peer = new_peer(
+                config.name.clone().unwrap_or_else(|| default_name(&listen)),
+                &listen,
+            );
             if let Some(right) = right {
                 ring.connect_right(right)?;
                 peer.set_endpoint(Side::Right, right);
@@ -285,7 +293,7 @@ fn start(config: &Config) -> Result<Vec<Node>, RunError> {
                 let right = &addrs[(i + 1) % addrs.len()];
                 ring.connect_right(right)?;
                 let base = config.name.clone().unwrap_or_else(|| "local".into());
-                let mut peer = new_peer(format!("{base}{}", i + 1));
+                let mut peer = new_peer(format!("{base}{}", i + 1), &addrs[i]);
                 peer.set_endpoint(Side::Right, right);
                 let listen = addrs[i].clone();
                 nodes.push(Node {
@@ -303,7 +311,10 @@ fn start(config: &Config) -> Result<Vec<Node>, RunError> {
         } => {
             let net = Textbook::start(*side, listen, target)?;
             let listen = net.listen_addr();
-            let mut peer = new_peer(config.name.clone().unwrap_or_else(|| default_name(&listen)));
+            let mut peer = new_peer(
+                config.name.clone().unwrap_or_else(|| default_name(&listen)),
+                &listen,
+            );
             peer.link_up(*side, net.target(), Duration::ZERO);
             Ok(vec![Node {
                 peer,
@@ -323,6 +334,7 @@ fn default_name(listen: &str) -> String {
     format!("{host}:{port}")
 }
 
+#[cfg_attr(not(feature = "window"), allow(unused_variables))]
 fn open_screen(config: &Config, panes: usize) -> Result<Box<dyn Screen>, RunError> {
     match config.screen {
         ScreenKind::Headless => Ok(Box::new(Headless)),

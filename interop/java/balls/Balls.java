@@ -201,7 +201,7 @@ public final class Balls {
 
     synchronized void emit(String event, String fields) {
         if (json) {
-            double t = (System.nanoTime() - START) / 1e9;
+            double t = System.nanoTime() / 1e9; // CLOCK_MONOTONIC on Linux, as the other peers
             String quoted = name.replace("\\", "\\\\").replace("\"", "\\\"");
             System.out.printf(Locale.ROOT, "{\"t\":%.6f,\"peer\":\"%s\",\"event\":\"%s\"%s}%n", t, quoted, event,
                 fields.isEmpty() ? "" : "," + fields);

@@ -121,10 +121,8 @@ mod tests {
         };
         let lines = status.lines();
         assert_eq!(lines[0], "pc1?[2J  on tcp://0.0.0.0:9100");
-        assert_eq!(
-            lines[1],
-            "left tcp://127.0.0.1:5000 up  |  right none (wall)"
-        );
-        assert_eq!(lines[2], "balls 3  handoffs/s 2");
+        assert_eq!(lines[1], "left  tcp://127.0.0.1:5000 up");
+        assert_eq!(lines[2], "right none (wall)");
+        assert_eq!(lines[3], "balls 3  handoffs/s 2");
     }
 }

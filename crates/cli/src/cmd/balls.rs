@@ -1,6 +1,7 @@
 //! `tether balls`: glue from the arguments to `tether_balls::run`.
 
 use anyhow::{bail, Context, Result};
+use tether_balls::run::RunError;
 use tether_balls::textbook::{LEFT_PORT, RIGHT_PORT};
 use tether_balls::{Config, Mode, ScreenKind, Side};
 
@@ -33,7 +34,11 @@ pub fn run(args: BallsArgs) -> Result<()> {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    tether_balls::run(&config, &mut out).context("balls")
+    match tether_balls::run(&config, &mut out) {
+        // `tether balls --json | head` ends quietly, as other commands do.
+        Err(RunError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("balls"),
+    }
 }
 
 fn mode(args: &BallsArgs) -> Result<Mode> {

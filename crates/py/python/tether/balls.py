@@ -187,7 +187,7 @@ class Peer:
 
     def emit(self, event: str, **fields: Any) -> None:
         if self.out is not None:
-            line = {"t": time.monotonic() - START, "peer": self.name, "event": event, **fields}
+            line = {"t": time.monotonic(), "peer": self.name, "event": event, **fields}
             self.out.write(json.dumps(line) + "\n")
             self.out.flush()
 
