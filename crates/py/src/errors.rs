@@ -113,7 +113,14 @@ fn os_error(py: Python<'_>, source: &io::Error, msg: String) -> PyErr {
         _ => "TetherOSError",
     };
     match source.raw_os_error() {
-        Some(errno) => new_err(py, name, (errno, msg)),
+        // Python shows the errno itself (`[Errno 111] ...`): once is enough.
+        Some(errno) => {
+            let msg = match msg.strip_suffix(&format!(" (os error {errno})")) {
+                Some(shorter) => shorter.to_owned(),
+                None => msg,
+            };
+            new_err(py, name, (errno, msg))
+        }
         None => new_err(py, name, (msg,)),
     }
 }

@@ -30,6 +30,14 @@ def test_refused_is_a_connection_refused_error() -> None:
     assert ep in str(err)
 
 
+def test_the_errno_is_shown_once() -> None:
+    ep = "tcp://127.0.0.1:%d" % free_port()
+    with pytest.raises(ConnectionRefusedError) as e:
+        tether.connect(ep)
+    assert str(e.value).startswith("[Errno %d] " % errno.ECONNREFUSED), str(e.value)
+    assert "os error" not in str(e.value), str(e.value)
+
+
 def test_retry_for_gives_up_with_the_last_error() -> None:
     ep = "tcp://127.0.0.1:%d" % free_port()
     with pytest.raises(tether.ConnectionRefused, match=ep):

@@ -7,10 +7,18 @@ use std::io::{self, BufRead, BufReader, Read};
 use anyhow::{bail, Context as _};
 use bytes::{Bytes, BytesMut};
 use tether::proto::{Decoder as _, LineCodec};
-use tether::Framing;
+use tether::{Framing, Record};
 
 use super::outgoing::Outgoing;
-use super::{pack, CHUNK};
+
+/// Bytes read from stdin or a file per read.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Packs values given as text into one record.
+pub fn pack(record: &Record, texts: &[impl AsRef<str>]) -> anyhow::Result<Vec<u8>> {
+    let values = record.parse_values(texts).context("invalid value")?;
+    record.pack(&values).context("invalid value")
+}
 
 /// Sends a stream of input as its framing says: lines (records of values
 /// with `--format`), `fixed:N` chunks, or bytes as they come for raw.

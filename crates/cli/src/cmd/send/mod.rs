@@ -12,13 +12,10 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use tether::{Framing, Record};
 
-use self::input::{send_raw, send_stream};
+use self::input::{pack, send_raw, send_stream, CHUNK};
 use self::outgoing::{Outgoing, WaitingForReply};
 use crate::cli::SendArgs;
 use crate::output::caret::parse_format;
-
-/// Bytes read from stdin or a file per read.
-const CHUNK: usize = 64 * 1024;
 
 /// Runs `tether send`.
 pub fn run(args: SendArgs) -> anyhow::Result<()> {
@@ -104,11 +101,6 @@ fn send_all(
     }
     let stdin = BufReader::with_capacity(CHUNK, io::stdin().lock());
     send_stream(stdin, "stdin", sender)
-}
-
-pub(crate) fn pack(record: &Record, texts: &[impl AsRef<str>]) -> anyhow::Result<Vec<u8>> {
-    let values = record.parse_values(texts).context("invalid value")?;
-    record.pack(&values).context("invalid value")
 }
 
 /// A file as one message, refused before reading if over the limit.
