@@ -103,7 +103,7 @@ local tcp_fin = Field.new("tcp.flags.fin")
 -- Message numbers per direction, and where a direction hit a protocol
 -- error; keyed by frame number so a second pass numbers alike.
 local state
-local data_ports
+local data_ports = {}  -- bench data sockets added from `ready`
 local function reset() state = { next = {}, idx = {}, err = {}, copy = {} } end
 reset()
 tether.init = function()
@@ -172,7 +172,6 @@ end
 -- file is read).
 local tcp_table = DissectorTable.get("tcp.port")
 local udp_table = DissectorTable.get("udp.port")
-data_ports = {}
 local function ball_decoder(tvb, off, len, tree) return ball.dissect(tvb, off, len, tree) end
 local function copy_decoder(tvb, off, len, tree, n) return copy.dissect(tvb, off, len, tree, n) end
 local function bench_decoder(tvb, off, len, tree)
@@ -220,16 +219,14 @@ local function add_message(seg, tvb, pinfo, first, total, off, len, hdr, decode)
     local mt = seg_item(seg):add(f.message, whole)
     mt:add(f.index, n):set_generated()
     if hdr then mt:add(f.len, tvb(first, 4)) else mt:add(f.len, whole, len):set_generated() end
-    local raw = ""
+    local raw = len > 0 and tvb(off, len):raw() or ""
+    local is_text = text.is_text(raw)
     if len > 0 then
-        local payload = tvb(off, len)
-        raw = payload:raw()
-        mt:add(f.payload, payload)
-        if text.is_text(raw) then mt:add(f.text, payload, raw) end
+        mt:add(f.payload, tvb(off, len))
+        if is_text then mt:add(f.text, tvb(off, len), raw) end
     else
         mt:add(whole, "Payload: none (an empty message)")
     end
-    local is_text = text.is_text(raw)
     -- A copy HELLO is magic enough: the whole connection is copy from then on.
     if n == 1 and seg.stream and copy.is_hello(tvb, off, len) then state.copy[seg.stream] = true end
     if seg.stream and state.copy[seg.stream] then decode = copy_decoder end
@@ -241,7 +238,7 @@ local function add_message(seg, tvb, pinfo, first, total, off, len, hdr, decode)
     if nth == 1 then
         -- Keep TCP's ports, flags and length: the textbook reads them (PSH).
         local was = tostring(pinfo.cols.info)
-        local head = was:match("^%d+ → %d+ %b[]") or string.format("%d → %d", pinfo.src_port, pinfo.dst_port)
+        local head = was:match("^.-%d+ → %d+ %b[]") or string.format("%d → %d", pinfo.src_port, pinfo.dst_port)
         local tl = was:match("Len=%d+")
         pinfo.cols.info:set(head .. (tl and (" " .. tl) or "") .. " · " .. brief)
     elseif nth <= 4 then pinfo.cols.info:append(", " .. brief)
