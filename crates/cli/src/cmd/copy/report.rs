@@ -51,7 +51,11 @@ pub fn print(s: &Summary, json: bool, verbose: bool, stdout_is_data: bool) {
         group(s.files),
         if s.files == 1 { "file" } else { "files" },
         human_bytes(s.bytes),
-        if secs < 10.0 { format!("{secs:.2}") } else { format!("{secs:.1}") },
+        if secs < 10.0 {
+            format!("{secs:.2}")
+        } else {
+            format!("{secs:.1}")
+        },
         fmt_bytes_per_s(rate)
     );
     if s.resumed_bytes > 0 || s.skipped_files > 0 {
