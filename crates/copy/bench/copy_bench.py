@@ -210,7 +210,7 @@ def main():
             small = {"tether": [], "tar|nc": []}
             for _ in range(args.runs):
                 for label in small:
-                    dst = os.path.join(tmp, f"sdst-{label}")
+                    dst = os.path.join(tmp, "sdst-" + label.replace("|", "-"))
                     shutil.rmtree(dst, ignore_errors=True)
                     os.makedirs(dst)
                     port = free_port()

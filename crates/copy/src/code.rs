@@ -31,16 +31,15 @@ impl std::fmt::Debug for Code {
 pub struct BadCode;
 
 impl Code {
-    /// A fresh random code from the system's CSPRNG.
-    pub fn generate() -> Code {
+    /// A fresh random code from the system's CSPRNG (which fails only on
+    /// a broken system).
+    pub fn generate() -> std::io::Result<Code> {
         let rng = SystemRandom::new();
         let list: Vec<&str> = words().collect();
         let mut bytes = [0u8; 2 + WORDS];
         let number = loop {
-            // A failing system RNG leaves nothing safe to do.
-            if rng.fill(&mut bytes).is_err() {
-                panic!("the system random number generator failed");
-            }
+            rng.fill(&mut bytes)
+                .map_err(|_| std::io::Error::other("the system random number generator failed"))?;
             // Rejection sampling keeps the number uniform.
             let n = u16::from_be_bytes([bytes[0], bytes[1]]) & 0x3ff;
             if (2..=NUMBER_MAX).contains(&n) {
@@ -52,7 +51,7 @@ impl Code {
             s.push('-');
             s.push_str(list[usize::from(*b)]);
         }
-        Code(s)
+        Ok(Code(s))
     }
 
     /// Parses a code as a person typed it: spaces or dashes between the
@@ -97,9 +96,9 @@ mod tests {
 
     #[test]
     fn generated_codes_parse_back_and_differ() {
-        let a = Code::generate();
+        let a = Code::generate().unwrap();
         assert_eq!(Code::parse(a.as_str()), Ok(a.clone()));
-        assert_ne!(a, Code::generate());
+        assert_ne!(a, Code::generate().unwrap());
         assert_eq!(format!("{a:?}"), "Code(***)");
     }
 

@@ -59,7 +59,7 @@ fn the_state_machine_refuses_every_escaping_name() {
 fn hostile_run(target: &Path, manifest: Vec<Entry>) -> (Error, Option<ErrorKind>) {
     let listener = Listener::bind_with("tcp://127.0.0.1:0", &driver::link_options()).unwrap();
     let at = listener.local_addr().unwrap();
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (code_l, target) = (code.clone(), target.to_path_buf());
     let l = std::thread::spawn(move || {
         let link = listener.accept().unwrap();

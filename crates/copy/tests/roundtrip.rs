@@ -15,7 +15,7 @@ fn a_tree_pushed_by_the_connector_arrives_identical() {
     let src = tempfile::tempdir().unwrap();
     let dst = tempfile::tempdir().unwrap();
     make_tree(&src.path().join("tree"));
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (l, c) = run_pair(
         &code,
         &code,
@@ -38,7 +38,7 @@ fn a_tree_fetched_from_the_listener_arrives_identical() {
     let src = tempfile::tempdir().unwrap();
     let dst = tempfile::tempdir().unwrap();
     make_tree(&src.path().join("tree"));
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (l, c) = run_pair(
         &code,
         &code,
@@ -76,7 +76,7 @@ fn a_second_run_skips_identical_files_and_resumes_a_part() {
     let src = tempfile::tempdir().unwrap();
     let dst = tempfile::tempdir().unwrap();
     make_tree(&src.path().join("tree"));
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let job = || Job::Send(vec![src.path().join("tree")]);
     let dsts = || vec![dst.path().to_path_buf()];
     run_pair(&code, &code, dsts(), job(), Options::default())
@@ -109,7 +109,7 @@ fn a_part_that_differs_is_sent_again_whole() {
     let dst = tempfile::tempdir().unwrap();
     fs::write(src.path().join("f"), vec![1u8; 100_000]).unwrap();
     fs::write(dst.path().join("f.tether-part"), vec![2u8; 50_000]).unwrap();
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (l, c) = run_pair(
         &code,
         &code,
@@ -128,7 +128,7 @@ fn an_existing_different_file_is_not_overwritten_without_the_flag() {
     let dst = tempfile::tempdir().unwrap();
     fs::write(src.path().join("f"), b"new").unwrap();
     fs::write(dst.path().join("f"), b"old").unwrap();
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let run = |overwrite| {
         let opts = Options {
             overwrite,
@@ -157,7 +157,7 @@ fn one_file_to_a_path_that_is_not_a_directory_takes_that_name() {
     let src = tempfile::tempdir().unwrap();
     let dst = tempfile::tempdir().unwrap();
     fs::write(src.path().join("f"), b"data").unwrap();
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (l, c) = run_pair(
         &code,
         &code,

@@ -117,7 +117,7 @@ fn attempt(harm: Harm) {
         chunk: 64 * 1024,
         ..Options::default()
     };
-    let code = Code::generate();
+    let code = Code::generate().unwrap();
     let (code_l, opts_l, dst_path) = (code.clone(), opts.clone(), dst.path().to_path_buf());
     let l = std::thread::spawn(move || {
         let (s, _) = back.accept().unwrap();

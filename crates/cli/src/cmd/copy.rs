@@ -143,7 +143,7 @@ fn listen(
     let listener = Listener::bind_with(at.clone(), &driver::link_options())?;
     let shown = listener.local_addr()?;
     loop {
-        let code = Code::generate();
+        let code = Code::generate()?;
         eprintln!(
             "waiting on {shown}; code: {}   (tell the other side; valid for one try)",
             code.as_str()
