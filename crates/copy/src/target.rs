@@ -188,11 +188,17 @@ impl Target {
         let local = self.local(name).to_owned();
         let (parent, base) = self.parent_and_base(&local)?;
         let part = format!("{base}{PART_SUFFIX}");
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mut flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        if offset == 0 {
+            // The common case in one syscall (small files pay per call).
+            flags |= OFlags::TRUNC;
+        }
         let fd = rfs::openat(parent, part.as_str(), flags, Mode::from_raw_mode(0o600))
             .map_err(io_err("cannot create", &local))?;
-        rfs::ftruncate(&fd, offset).map_err(io_err("cannot truncate", &local))?;
-        rfs::seek(&fd, rfs::SeekFrom::Start(offset)).map_err(io_err("cannot seek", &local))?;
+        if offset > 0 {
+            rfs::ftruncate(&fd, offset).map_err(io_err("cannot truncate", &local))?;
+            rfs::seek(&fd, rfs::SeekFrom::Start(offset)).map_err(io_err("cannot seek", &local))?;
+        }
         Ok(File::from(fd))
     }
 
