@@ -1,5 +1,7 @@
 //! One codec type for whichever framing was chosen at run time.
 
+use std::ops::Range;
+
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -80,7 +82,65 @@ impl Envelope {
     };
 }
 
+/// Where the whole frame at the start of a buffer lies, found by
+/// [`FrameCodec::find`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The payload's bytes within the buffer.
+    pub payload: Range<usize>,
+    /// Bytes the frame takes up, framing included: where the next begins.
+    pub len: usize,
+}
+
 impl FrameCodec {
+    /// The whole frame at the start of `buf`, found without consuming or
+    /// allocating (`Ok(None)`: more bytes are needed), with the same limits
+    /// and errors as `decode`. For receives that lend each payload out as a
+    /// slice: the caller steps `len` bytes on before the next call (the
+    /// line codec remembers how far it searched, as in `decode`).
+    ///
+    /// ```
+    /// use tether_proto::FrameCodec;
+    ///
+    /// let mut codec = FrameCodec::default();
+    /// let wire = b"\x00\x00\x00\x02hi\x00\x00";
+    /// let found = codec.find(wire)?.unwrap();
+    /// assert_eq!(&wire[found.payload], b"hi");
+    /// assert_eq!(codec.find(&wire[found.len..])?, None);
+    /// # Ok::<(), tether_proto::CodecError>(())
+    /// ```
+    #[inline]
+    pub fn find(&mut self, buf: &[u8]) -> Result<Option<Found>, CodecError> {
+        Ok(match self {
+            Self::Length(c) => c.check(buf)?.map(|len| Found {
+                payload: LENGTH_PREFIX_LEN..len,
+                len,
+            }),
+            Self::Line(c) => c.find(buf)?.map(|end| Found {
+                payload: 0..end,
+                len: end + 1,
+            }),
+            Self::Fixed(c) => (buf.len() >= c.size()).then_some(Found {
+                payload: 0..c.size(),
+                len: c.size(),
+            }),
+            Self::Raw(_) => (!buf.is_empty()).then_some(Found {
+                payload: 0..buf.len(),
+                len: buf.len(),
+            }),
+        })
+    }
+
+    /// The whole length of the length frame that starts `buf`, once its
+    /// header is there (checked against the limit), so a receiver can make
+    /// room for a big frame in one step; `None` for other framings.
+    pub fn announced_len(&self, buf: &[u8]) -> Result<Option<usize>, CodecError> {
+        match self {
+            Self::Length(c) => c.announced_len(buf),
+            _ => Ok(None),
+        }
+    }
+
     /// A codec for `framing`; `max_frame_len` limits length frames and lines.
     pub fn new(framing: Framing, max_frame_len: usize) -> Self {
         match framing {

@@ -55,7 +55,7 @@ impl LengthCodec {
     /// `Ok(Some(total))` when a whole frame of `total` bytes (header included)
     /// is there, `Ok(None)` when more bytes are needed.
     pub fn check(&self, buf: &[u8]) -> Result<Option<usize>, CodecError> {
-        match self.frame_len(buf)? {
+        match self.announced_len(buf)? {
             Some(total) if buf.len() >= total => Ok(Some(total)),
             _ => Ok(None),
         }
@@ -63,7 +63,7 @@ impl LengthCodec {
 
     /// Total length (header included) of the frame starting at `buf`, once
     /// its header has arrived; checked against the limit.
-    fn frame_len(&self, buf: &[u8]) -> Result<Option<usize>, CodecError> {
+    pub fn announced_len(&self, buf: &[u8]) -> Result<Option<usize>, CodecError> {
         let Some(header) = buf.first_chunk::<LENGTH_PREFIX_LEN>() else {
             return Ok(None);
         };
@@ -97,7 +97,7 @@ impl Decoder for LengthCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, CodecError> {
-        let Some(total) = self.frame_len(src)? else {
+        let Some(total) = self.announced_len(src)? else {
             return Ok(None);
         };
         if src.len() < total {
@@ -115,7 +115,7 @@ impl Decoder for LengthCodec {
         if src.is_empty() {
             return Ok(None);
         }
-        let expected = self.frame_len(src)?.unwrap_or(LENGTH_PREFIX_LEN);
+        let expected = self.announced_len(src)?.unwrap_or(LENGTH_PREFIX_LEN);
         let got = src.len();
         src.clear();
         Err(CodecError::Truncated { got, expected })

@@ -20,7 +20,7 @@ pub mod line;
 pub mod raw;
 pub mod record;
 
-pub use codec::{Envelope, FrameCodec};
+pub use codec::{Envelope, Found, FrameCodec};
 pub use error::CodecError;
 pub use fixed::FixedCodec;
 pub use framing::{Framing, ParseFramingError};

@@ -44,6 +44,33 @@ impl LineCodec {
         self.max_line_len
     }
 
+    /// Where the newline of the first whole line of `buf` is, without
+    /// consuming or allocating; `Ok(None)` when more bytes are needed. The
+    /// codec remembers how far it searched, so `buf` must start where the
+    /// last line found ended (the next call then scans only new bytes).
+    pub fn find(&mut self, buf: &[u8]) -> Result<Option<usize>, CodecError> {
+        let start = self.scanned.min(buf.len());
+        match memchr::memchr(b'\n', &buf[start..]) {
+            Some(offset) => {
+                let end = start + offset;
+                self.scanned = 0;
+                if end > self.max_line_len {
+                    return Err(CodecError::LineTooLong {
+                        max: self.max_line_len,
+                    });
+                }
+                Ok(Some(end))
+            }
+            None if buf.len() > self.max_line_len => Err(CodecError::LineTooLong {
+                max: self.max_line_len,
+            }),
+            None => {
+                self.scanned = buf.len();
+                Ok(None)
+            }
+        }
+    }
+
     /// Checks that `payload` can travel as one line.
     #[inline]
     pub fn check_outgoing(&self, payload: &[u8]) -> Result<(), CodecError> {
@@ -65,28 +92,12 @@ impl Decoder for LineCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, CodecError> {
-        let start = self.scanned.min(src.len());
-        match memchr::memchr(b'\n', &src[start..]) {
-            Some(offset) => {
-                let end = start + offset;
-                self.scanned = 0;
-                if end > self.max_line_len {
-                    return Err(CodecError::LineTooLong {
-                        max: self.max_line_len,
-                    });
-                }
-                let mut line = src.split_to(end + 1);
-                line.truncate(end);
-                Ok(Some(line.freeze()))
-            }
-            None if src.len() > self.max_line_len => Err(CodecError::LineTooLong {
-                max: self.max_line_len,
-            }),
-            None => {
-                self.scanned = src.len();
-                Ok(None)
-            }
-        }
+        let Some(end) = self.find(src)? else {
+            return Ok(None);
+        };
+        let mut line = src.split_to(end + 1);
+        line.truncate(end);
+        Ok(Some(line.freeze()))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, CodecError> {

@@ -138,7 +138,7 @@ impl Link {
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, timeout=None, retry_for=None, framing="length",
-    max_frame_len=None, nodelay=true, linger=None,
+    max_frame_len=None, nodelay=true, linger=None, busy_poll=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn connect(
@@ -150,8 +150,9 @@ pub(crate) fn connect(
     max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
+    busy_poll: Option<f64>,
 ) -> PyResult<Link> {
-    let opts = options(framing, max_frame_len, nodelay, linger)?;
+    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll)?;
     let endpoint: Endpoint = endpoint
         .parse()
         .map_err(|e: tether::EndpointError| to_py(py, e.into()))?;
@@ -191,14 +192,15 @@ pub(crate) fn connect(
 /// A connected pair of links over a Unix socket pair, for tests and for
 /// threads of one program. Takes the same options as `connect`.
 #[pyfunction]
-#[pyo3(signature = (*, framing="length", max_frame_len=None, linger=None))]
+#[pyo3(signature = (*, framing="length", max_frame_len=None, linger=None, busy_poll=None))]
 pub(crate) fn pair(
     py: Python<'_>,
     framing: &str,
     max_frame_len: Option<usize>,
     linger: Option<f64>,
+    busy_poll: Option<f64>,
 ) -> PyResult<(Link, Link)> {
-    let opts = options(framing, max_frame_len, true, linger)?;
+    let opts = options(framing, max_frame_len, true, linger, busy_poll)?;
     let (a, b) = tether::Link::pair(&opts).map_err(|e| to_py(py, e))?;
     Ok((Link::new(a), Link::new(b)))
 }
@@ -247,6 +249,44 @@ impl Link {
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let timeout = opt_seconds("timeout", timeout)?;
         let got = self.receive(py, timeout)?;
+        Ok(got.map(|msg| PyBytes::new(py, &msg)))
+    }
+
+    /// Sends one message and waits for the reply, in one call that lets go
+    /// of the GIL once: `link.send(msg)` then `link.recv(timeout)`, for
+    /// less. `None` if no whole reply came within `timeout` seconds.
+    #[pyo3(signature = (message, timeout=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        message: &Bound<'_, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let bytes = as_bytes(message)?;
+        let payload = bytes.as_bytes();
+        let timeout = opt_seconds("timeout", timeout)?;
+        let mut sent = false;
+        // The send goes once, in the first wait; a signal that cuts the
+        // wait short resumes the wait only.
+        let mut send_once = |link: &mut tether::Link| -> tether::Result<()> {
+            if !sent {
+                link.send(payload)?;
+                sent = true;
+            }
+            Ok(())
+        };
+        let got = match timeout {
+            None => Some(self.until_done(py, |link| {
+                send_once(link)?;
+                link.recv()
+            })?),
+            Some(t) => sliced(py, Some(t), |slice| {
+                self.with(|link| {
+                    send_once(link)?;
+                    link.recv_timeout(slice)
+                })
+            })?,
+        };
         Ok(got.map(|msg| PyBytes::new(py, &msg)))
     }
 

@@ -51,7 +51,7 @@ impl Listener {
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, framing="length", max_frame_len=None, nodelay=true,
-    linger=None,
+    linger=None, busy_poll=None,
 ))]
 pub(crate) fn listen(
     py: Python<'_>,
@@ -60,8 +60,9 @@ pub(crate) fn listen(
     max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
+    busy_poll: Option<f64>,
 ) -> PyResult<Listener> {
-    let opts = options(framing, max_frame_len, nodelay, linger)?;
+    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll)?;
     let listener = tether::Listener::bind_with(endpoint, &opts).map_err(|e| to_py(py, e))?;
     Ok(Listener {
         inner: Mutex::new(Some(Arc::new(listener))),

@@ -21,12 +21,13 @@ pub(crate) fn opt_seconds(name: &str, secs: Option<f64>) -> PyResult<Option<Dura
 }
 
 /// The link options given as keyword arguments; `None` for
-/// `max_frame_len` or `linger` is the library's default.
+/// `max_frame_len`, `linger` or `busy_poll` is the library's default.
 pub(crate) fn options(
     framing: &str,
     max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
+    busy_poll: Option<f64>,
 ) -> PyResult<Options> {
     let framing: Framing = framing
         .parse()
@@ -36,5 +37,6 @@ pub(crate) fn options(
         .framing(framing)
         .max_frame_len(max_frame_len.unwrap_or(DEFAULT_MAX_FRAME_LEN))
         .nodelay(nodelay)
-        .linger(linger))
+        .linger(linger)
+        .busy_poll(opt_seconds("busy_poll", busy_poll)?.unwrap_or_default()))
 }

@@ -1,8 +1,10 @@
 //! Loopback benchmarks of tether's blocking link against raw `std::net`
 //! sockets, measured in the same run:
 //! - `roundtrip/*`: one 4-byte message to an echo server and back, over TCP.
+//! - `roundtrip_unpinned/*`: the same with both threads free to move, std
+//!   blocking against tether busy-polling.
 //! - `one_way_4B/*`: 100,000 4-byte messages, counted by a receiver that
-//!   parses every frame.
+//!   parses every frame (`recv`, or borrowing with `recv_each`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{Read, Write};
@@ -34,10 +36,20 @@ fn pin_to(cpu: usize) {
 
 /// Raw std::net echo server for 4-byte length-prefixed frames.
 fn raw_echo_server() -> String {
+    raw_echo_server_on(true)
+}
+
+fn raw_echo_server_unpinned() -> String {
+    raw_echo_server_on(false)
+}
+
+fn raw_echo_server_on(pinned: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     thread::spawn(move || {
-        pin_to(0);
+        if pinned {
+            pin_to(0);
+        }
         let (mut s, _) = listener.accept().unwrap();
         s.set_nodelay(true).unwrap();
         let mut frame = [0u8; HEADER + 4];
@@ -50,11 +62,29 @@ fn raw_echo_server() -> String {
     addr
 }
 
+/// Lets the calling thread run on any CPU again.
+fn unpin() {
+    // SAFETY: as in `pin_to`.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in 0..libc::CPU_SETSIZE as usize {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 fn tether_echo_server() -> tether::Endpoint {
-    let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
+    tether_echo_server_with(&Options::default(), true)
+}
+
+fn tether_echo_server_with(options: &Options, pinned: bool) -> tether::Endpoint {
+    let listener = Listener::bind_with("tcp://127.0.0.1:0", options).unwrap();
     let ep = listener.local_addr().unwrap();
     thread::spawn(move || {
-        pin_to(0);
+        if pinned {
+            pin_to(0);
+        }
         let mut link = listener.accept().unwrap();
         while let Ok(msg) = link.recv() {
             if link.send(&msg).is_err() {
@@ -89,11 +119,52 @@ fn roundtrip(c: &mut Criterion) {
             std::hint::black_box(link.recv().unwrap());
         });
     });
+
+    let ep = tether_echo_server();
+    let mut link = Link::connect(&ep).unwrap();
+    group.bench_function("tether_request_4B", |b| {
+        b.iter(|| std::hint::black_box(link.request(&[0, 1, 1, 0], None).unwrap()));
+    });
     group.finish();
 }
 
-/// A receiver that counts `MESSAGES` parsed frames per round and reports.
+/// Round trips with both threads free to run on any CPU, where the
+/// wake-up dominates: blocking std::net against tether busy-polling 50 µs
+/// at both ends.
+fn roundtrip_unpinned(c: &mut Criterion) {
+    unpin();
+    let mut group = c.benchmark_group("roundtrip_unpinned");
+    group.measurement_time(Duration::from_secs(5));
+    let addr = raw_echo_server_unpinned();
+    let mut raw = TcpStream::connect(&addr).unwrap();
+    raw.set_nodelay(true).unwrap();
+    group.bench_function("std_net_4B", |b| {
+        let mut frame = [0u8, 0, 0, 4, 0, 1, 1, 0];
+        b.iter(|| {
+            raw.write_all(&frame).unwrap();
+            raw.read_exact(&mut frame).unwrap();
+        });
+    });
+    let busy = Options::new().busy_poll(Duration::from_micros(50));
+    let ep = tether_echo_server_with(&busy, false);
+    let mut link = Link::connect_with(&ep, &busy).unwrap();
+    group.bench_function("tether_busy_poll_4B", |b| {
+        b.iter(|| std::hint::black_box(link.request(&[0, 1, 1, 0], None).unwrap()));
+    });
+    group.finish();
+}
+
+/// A receiver that counts `MESSAGES` parsed frames per round and reports,
+/// taking each as a `Bytes` (`recv`) or borrowing them (`recv_each`).
 fn tether_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+    counter(false)
+}
+
+fn borrowing_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+    counter(true)
+}
+
+fn counter(borrowing: bool) -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
     let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
     let ep = listener.local_addr().unwrap();
     let (go_tx, go_rx) = mpsc::channel::<()>();
@@ -103,8 +174,18 @@ fn tether_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>)
         let mut link = listener.accept().unwrap();
         while go_rx.recv().is_ok() {
             let mut bytes = 0u64;
-            for _ in 0..MESSAGES {
-                bytes += link.recv().unwrap().len() as u64;
+            if borrowing {
+                let mut count = 0;
+                while count < MESSAGES {
+                    let left = (MESSAGES - count) as usize;
+                    count += link
+                        .recv_each(left, None, |m| bytes += m.len() as u64)
+                        .unwrap() as u64;
+                }
+            } else {
+                for _ in 0..MESSAGES {
+                    bytes += link.recv().unwrap().len() as u64;
+                }
             }
             done_tx.send(bytes).unwrap();
         }
@@ -193,6 +274,19 @@ fn one_way(c: &mut Criterion) {
         });
     });
 
+    let (ep, go, done) = borrowing_counter();
+    let mut link = Link::connect(&ep).unwrap();
+    group.bench_function("tether_feed_flush_recv_each", |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                link.feed(&i.to_le_bytes()).unwrap();
+            }
+            link.flush().unwrap();
+            done.recv().unwrap()
+        });
+    });
+
     let (ep, go, done) = tether_counter();
     let mut link = Link::connect(&ep).unwrap();
     group.bench_function("tether_send_linger_default", |b| {
@@ -221,5 +315,5 @@ fn one_way(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, roundtrip, one_way);
+criterion_group!(benches, roundtrip, roundtrip_unpinned, one_way);
 criterion_main!(benches);

@@ -1,7 +1,6 @@
 //! Async links on tokio: the same codec through `tokio_util::codec::Framed`.
 
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -11,15 +10,14 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use tether_proto::FrameCodec;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio_util::codec::{Decoder, Framed};
 
-use crate::datagram::{check_datagram, RECV_BUF};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::link::READ_CHUNK;
 use crate::listener::{Inner, SocketFile};
 use crate::options::Options;
+use crate::reader::IDLE_READ;
 
 /// A TCP or Unix stream, so [`AsyncLink`] has one type for both.
 #[derive(Debug)]
@@ -149,7 +147,7 @@ impl AsyncLink {
             s.set_nodelay(options.nodelay)?;
         }
         Ok(AsyncLink {
-            framed: Framed::with_capacity(stream, options.codec(), READ_CHUNK),
+            framed: Framed::with_capacity(stream, options.codec(), IDLE_READ),
         })
     }
 
@@ -258,6 +256,52 @@ impl AsyncLink {
                 None => break,
             }
         }
+        Ok(n)
+    }
+
+    /// Receives a batch without taking the messages out, as
+    /// [`crate::Link::recv_each`]: waits up to `timeout` (`None`: for ever)
+    /// for one message, then calls `f` with it and every other whole
+    /// message already read, up to `max`, each as a slice of the read
+    /// buffer (no allocation, copy or reference count per message; the
+    /// first of a batch comes through `Framed` as one `Bytes`). Returns how
+    /// many (0 when the timeout passed). Cancel-safe as `recv_batch`.
+    pub async fn recv_each<F>(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        mut f: F,
+    ) -> Result<usize>
+    where
+        F: FnMut(&[u8]),
+    {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = match timeout {
+            None => self.recv().await?,
+            Some(t) => match self.recv_timeout(t).await? {
+                Some(frame) => frame,
+                None => return Ok(0),
+            },
+        };
+        f(&first);
+        drop(first);
+        let (mut n, mut at) = (1, 0);
+        let mut buf = std::mem::take(self.framed.read_buffer_mut());
+        while n < max {
+            // A bad frame stays in the buffer for the next call to report.
+            match self.framed.codec_mut().find(&buf[at..]) {
+                Ok(Some(found)) => {
+                    f(&buf[at + found.payload.start..at + found.payload.end]);
+                    at += found.len;
+                    n += 1;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        bytes::Buf::advance(&mut buf, at);
+        *self.framed.read_buffer_mut() = buf;
         Ok(n)
     }
 
@@ -397,74 +441,5 @@ impl AsyncListener {
             AsyncInner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
             AsyncInner::Unix(_, file) => Endpoint::Unix(file.0.clone()),
         })
-    }
-}
-
-/// A UDP socket on tokio: one datagram is one message.
-#[derive(Debug)]
-pub struct AsyncDatagramLink {
-    socket: UdpSocket,
-    peer: Option<SocketAddr>,
-    buf: Box<[u8]>,
-}
-
-impl AsyncDatagramLink {
-    /// Binds to `udp://HOST:PORT` (port 0 for any).
-    pub async fn bind<E>(endpoint: E) -> Result<AsyncDatagramLink>
-    where
-        E: TryInto<Endpoint>,
-        Error: From<E::Error>,
-    {
-        let blocking = crate::DatagramLink::bind(endpoint)?;
-        Self::from_blocking(blocking)
-    }
-
-    /// Binds an ephemeral port and fixes `udp://HOST:PORT` as the peer.
-    pub async fn connect<E>(endpoint: E) -> Result<AsyncDatagramLink>
-    where
-        E: TryInto<Endpoint>,
-        Error: From<E::Error>,
-    {
-        let blocking = crate::DatagramLink::connect(endpoint)?;
-        Self::from_blocking(blocking)
-    }
-
-    fn from_blocking(link: crate::DatagramLink) -> Result<AsyncDatagramLink> {
-        let peer = link.peer_addr();
-        let socket = link.into_socket();
-        socket.set_nonblocking(true)?;
-        Ok(AsyncDatagramLink {
-            socket: UdpSocket::from_std(socket)?,
-            peer,
-            buf: vec![0; RECV_BUF].into_boxed_slice(),
-        })
-    }
-
-    /// Sends one datagram to the connected peer.
-    pub async fn send(&self, payload: &[u8]) -> Result<()> {
-        let peer = self.peer.ok_or(Error::NotConnected {
-            link: "AsyncDatagramLink",
-        })?;
-        check_datagram(payload.len(), &peer)?;
-        self.socket.send(payload).await?;
-        Ok(())
-    }
-
-    /// Sends one datagram to `to`.
-    pub async fn send_to(&self, payload: &[u8], to: SocketAddr) -> Result<()> {
-        check_datagram(payload.len(), &to)?;
-        self.socket.send_to(payload, to).await?;
-        Ok(())
-    }
-
-    /// Receives one datagram and its sender.
-    pub async fn recv_from(&mut self) -> Result<(Bytes, SocketAddr)> {
-        let (n, from) = self.socket.recv_from(&mut self.buf).await?;
-        Ok((Bytes::copy_from_slice(&self.buf[..n]), from))
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> Result<Endpoint> {
-        Ok(Endpoint::udp(self.socket.local_addr()?))
     }
 }

@@ -28,10 +28,13 @@ mod error;
 mod link;
 mod listener;
 mod options;
+mod reader;
 mod sender;
 mod stream;
 mod writer;
 
+#[cfg(feature = "tokio")]
+mod async_datagram;
 #[cfg(feature = "tokio")]
 mod async_link;
 
@@ -45,7 +48,9 @@ pub use sender::Sender;
 pub use stream::wait_readable;
 
 #[cfg(feature = "tokio")]
-pub use async_link::{AsyncDatagramLink, AsyncLink, AsyncListener, AsyncStream};
+pub use async_datagram::AsyncDatagramLink;
+#[cfg(feature = "tokio")]
+pub use async_link::{AsyncLink, AsyncListener, AsyncStream};
 
 pub use bytes::Bytes;
 /// The sans-IO codecs and record format, re-exported.

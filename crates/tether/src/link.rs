@@ -7,27 +7,23 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use tether_proto::{Decoder, FrameCodec, Framing};
+use bytes::Bytes;
+use tether_proto::Framing;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::options::Options;
+use crate::reader::Reader;
 use crate::sender::Sender;
-use crate::stream::{wait_fd, OnSignal, Stream, KERNEL_TIMEOUT_MIN};
+use crate::stream::Stream;
 use crate::writer::Writer;
-
-/// One read asks the kernel for up to this much, so a single syscall can
-/// bring in many small frames.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
-/// Below this much free space the buffer is grown before reading.
-const MIN_SPARE: usize = 4 * 1024;
 
 /// A persistent, framed, blocking connection over TCP or a Unix socket.
 ///
-/// `send` writes header and payload in one `writev`; `recv` reads up to
-/// 64 KiB per syscall and hands out every whole frame it holds before
-/// reading again. No runtime, no thread, unless a linger is in use.
+/// `send` writes a small frame with its header in one `send`, a big one
+/// with `writev` and no copy; `recv` reads up to 64 KiB per syscall in a
+/// burst (8 KiB when idle) and hands out every whole frame it holds before
+/// reading again; [`Link::recv_each`] lends them out without taking them. No runtime, no thread, unless a linger is in use.
 /// [`Link::sender`] gives a handle that sends from another thread while
 /// this one waits in `recv`.
 ///
@@ -43,16 +39,8 @@ const MIN_SPARE: usize = 4 * 1024;
 /// ```
 #[derive(Debug)]
 pub struct Link {
-    /// The socket, shared with the write half (and its `Sender`s).
-    stream: Arc<Stream>,
+    reader: Reader,
     sender: Sender,
-    decoder: FrameCodec,
-    rbuf: BytesMut,
-    eof: bool,
-    nonblocking: bool,
-    on_signal: OnSignal,
-    /// The `SO_RCVTIMEO` now set on the socket, to set it only on change.
-    read_timeout: Option<Duration>,
 }
 
 fn endpoint_of<E>(endpoint: E) -> Result<Endpoint>
@@ -144,17 +132,12 @@ impl Link {
 
     pub(crate) fn from_stream(stream: Stream, options: &Options) -> Result<Link> {
         stream.set_nodelay(options.nodelay)?;
+        // One socket, shared by the read half and the write half.
         let stream = Arc::new(stream);
         let writer = Writer::new(Arc::clone(&stream), options.codec(), options.linger);
         Ok(Link {
-            stream,
+            reader: Reader::new(stream, options.codec(), options.busy_poll),
             sender: Sender::new(writer),
-            decoder: options.codec(),
-            rbuf: BytesMut::with_capacity(READ_CHUNK),
-            eof: false,
-            nonblocking: false,
-            on_signal: OnSignal::Restart,
-            read_timeout: None,
         })
     }
 
@@ -213,11 +196,7 @@ impl Link {
     /// calls, such as the Python runtime: a blocking `recv` then costs one
     /// read with no timer, and Ctrl-C still ends it at once.
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.on_signal = if interruptible {
-            OnSignal::Return
-        } else {
-            OnSignal::Restart
-        };
+        self.reader.set_interruptible(interruptible);
     }
 
     /// Receives one message, waiting as long as it takes (or returning
@@ -229,72 +208,13 @@ impl Link {
     /// [interruptible](Link::set_interruptible).
     pub fn recv(&mut self) -> Result<Bytes> {
         self.sender.before_receive()?;
-        if let Some(frame) = self.next_buffered()? {
-            return Ok(frame);
-        }
-        self.set_read_timeout(None)?;
-        loop {
-            self.fill(self.nonblocking)?;
-            if let Some(frame) = self.next_buffered()? {
-                return Ok(frame);
-            }
-        }
+        self.reader.recv()
     }
 
     /// Receives one message if one arrives within `timeout`; `Ok(None)` if not.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
         self.sender.before_receive()?;
-        if let Some(frame) = self.next_buffered()? {
-            return Ok(Some(frame));
-        }
-        if timeout >= KERNEL_TIMEOUT_MIN && !self.nonblocking {
-            return self.recv_kernel_timeout(timeout);
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !wait_fd(self.as_raw_fd(), libc::POLLIN, Some(left))? {
-                return Ok(None);
-            }
-            match self.fill(true) {
-                Ok(()) | Err(Error::WouldBlock) => {}
-                Err(e) => return Err(e),
-            }
-            if let Some(frame) = self.next_buffered()? {
-                return Ok(Some(frame));
-            }
-        }
-    }
-
-    /// A timed receive as one blocking read with `SO_RCVTIMEO`.
-    fn recv_kernel_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
-        let mut deadline = None;
-        let mut wait = timeout;
-        loop {
-            self.set_read_timeout(Some(wait))?;
-            match self.fill(false) {
-                Ok(()) => {}
-                Err(Error::WouldBlock) => return Ok(None),
-                Err(e) => return Err(e),
-            }
-            if let Some(frame) = self.next_buffered()? {
-                return Ok(Some(frame));
-            }
-            // Part of a frame came: wait for the rest, within what is left.
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
-            wait = deadline.saturating_duration_since(Instant::now());
-            if wait.is_zero() {
-                return Ok(None);
-            }
-        }
-    }
-
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        if self.read_timeout != timeout {
-            self.stream.set_read_timeout(timeout)?;
-            self.read_timeout = timeout;
-        }
-        Ok(())
+        self.reader.recv_timeout(timeout)
     }
 
     /// Receives a batch: waits up to `timeout` (`None`: for ever) for one
@@ -308,71 +228,59 @@ impl Link {
         max: usize,
         timeout: Option<Duration>,
     ) -> Result<usize> {
-        if max == 0 {
-            return Ok(0);
-        }
-        let first = match timeout {
-            None => self.recv()?,
-            Some(t) => match self.recv_timeout(t)? {
-                Some(frame) => frame,
-                None => return Ok(0),
-            },
-        };
-        out.push(first);
-        let mut n = 1;
-        while n < max {
-            // A bad frame later in the buffer stays there: the next call
-            // reports it, after this batch is handed over.
-            match self.decoder.decode(&mut self.rbuf) {
-                Ok(Some(frame)) => {
-                    out.push(frame);
-                    n += 1;
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
-        Ok(n)
+        self.sender.before_receive()?;
+        self.reader.recv_batch(out, max, timeout)
+    }
+
+    /// Receives a batch without taking the messages out: waits up to
+    /// `timeout` (`None`: for ever) for one message, then calls `f` with it
+    /// and every other whole message already read, up to `max`, each as a
+    /// slice of the link's read buffer. No allocation, copy or reference
+    /// count per message, no further syscall; the fastest way to consume
+    /// many small messages. Returns how many (0 when the timeout passed).
+    ///
+    /// ```no_run
+    /// let mut link = tether::Link::connect("tcp://127.0.0.1:9000")?;
+    /// let mut total = 0u64;
+    /// let n = link.recv_each(usize::MAX, None, |msg| total += msg.len() as u64)?;
+    /// println!("{n} messages, {total} bytes");
+    /// # Ok::<(), tether::Error>(())
+    /// ```
+    pub fn recv_each<F>(&mut self, max: usize, timeout: Option<Duration>, f: F) -> Result<usize>
+    where
+        F: FnMut(&[u8]),
+    {
+        self.sender.before_receive()?;
+        self.reader.recv_each(max, timeout, f)
     }
 
     /// Receives one message if a whole one is already here; never waits.
     pub fn try_recv(&mut self) -> Result<Option<Bytes>> {
         self.sender.before_receive()?;
-        if let Some(frame) = self.next_buffered()? {
-            return Ok(Some(frame));
-        }
-        match self.fill(true) {
-            Ok(()) => self.next_buffered(),
-            Err(Error::WouldBlock) => Ok(None),
-            Err(e) => Err(e),
+        self.reader.try_recv()
+    }
+
+    /// Sends one message and waits up to `timeout` (`None`: for ever) for
+    /// the reply: a request/response in one call (the send is written at
+    /// once, as a reply to the last receive or on an idle link; see
+    /// [`Options::linger`]).
+    pub fn request(&mut self, payload: &[u8], timeout: Option<Duration>) -> Result<Option<Bytes>> {
+        self.sender.send(payload)?;
+        match timeout {
+            None => self.recv().map(Some),
+            Some(t) => self.recv_timeout(t),
         }
     }
 
-    /// A whole frame from the buffer, or the end of the stream.
-    fn next_buffered(&mut self) -> Result<Option<Bytes>> {
-        if let Some(frame) = self.decoder.decode(&mut self.rbuf)? {
-            return Ok(Some(frame));
-        }
-        if !self.eof {
-            return Ok(None);
-        }
-        match self.decoder.decode_eof(&mut self.rbuf)? {
-            Some(frame) => Ok(Some(frame)),
-            None => Err(Error::Closed),
-        }
+    /// Sets how long a blocking receive spins on non-blocking reads before
+    /// it sleeps in the kernel (see [`Options::busy_poll`]).
+    pub fn set_busy_poll(&mut self, busy_poll: Duration) {
+        self.reader.set_busy_poll(busy_poll);
     }
 
-    /// One read from the socket into the buffer.
-    fn fill(&mut self, dont_wait: bool) -> Result<()> {
-        if self.rbuf.capacity() - self.rbuf.len() < MIN_SPARE {
-            self.rbuf.reserve(READ_CHUNK);
-        }
-        let n = self
-            .stream
-            .recv_into(&mut self.rbuf, dont_wait, self.on_signal)?;
-        if n == 0 {
-            self.eof = true;
-        }
-        Ok(())
+    /// The busy-poll time of a blocking receive.
+    pub fn busy_poll(&self) -> Duration {
+        self.reader.busy_poll()
     }
 
     /// In non-blocking mode `recv` returns [`Error::WouldBlock`] instead of
@@ -380,19 +288,17 @@ impl Link {
     /// complete: a full socket buffer is waited on rather than leaving half a
     /// frame.
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<()> {
-        self.stream.set_nonblocking(nonblocking)?;
-        self.nonblocking = nonblocking;
-        Ok(())
+        self.reader.set_nonblocking(nonblocking)
     }
 
     /// Turns Nagle's algorithm off (`true`, the default) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) -> Result<()> {
-        Ok(self.stream.set_nodelay(nodelay)?)
+        Ok(self.reader.stream().set_nodelay(nodelay)?)
     }
 
     /// Whether Nagle's algorithm is off (always true for Unix sockets).
     pub fn nodelay(&self) -> Result<bool> {
-        Ok(self.stream.nodelay()?)
+        Ok(self.reader.stream().nodelay()?)
     }
 
     /// Sets the linger window; zero writes every send at once.
@@ -407,23 +313,29 @@ impl Link {
 
     /// The framing this link speaks.
     pub fn framing(&self) -> Framing {
-        self.decoder.framing()
+        self.reader.decoder().framing()
     }
 
     /// Whole frames (or parts) already read from the socket but not yet
     /// returned, in bytes. Non-zero means `recv` will not need a syscall.
     pub fn buffered_len(&self) -> usize {
-        self.rbuf.len()
+        self.reader.buffered_len()
+    }
+
+    /// Bytes of read buffer this link holds now: at most 8 KiB while it
+    /// is not in a burst (or inside a frame bigger than that).
+    pub fn buffer_capacity(&self) -> usize {
+        self.reader.capacity()
     }
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> Result<Endpoint> {
-        Ok(self.stream.peer_endpoint()?)
+        Ok(self.reader.stream().peer_endpoint()?)
     }
 
     /// The address of this end.
     pub fn local_addr(&self) -> Result<Endpoint> {
-        Ok(self.stream.local_endpoint()?)
+        Ok(self.reader.stream().local_endpoint()?)
     }
 
     /// Writes what is gathered, then shuts down reading, writing or both.
@@ -451,13 +363,13 @@ fn connect_tcp(addrs: &[SocketAddr], timeout: Option<Duration>) -> io::Result<Tc
 
 impl AsRawFd for Link {
     fn as_raw_fd(&self) -> RawFd {
-        self.stream.as_raw_fd()
+        self.reader.stream().as_raw_fd()
     }
 }
 
 impl AsFd for Link {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.stream.as_fd()
+        self.reader.stream().as_fd()
     }
 }
 

@@ -36,6 +36,10 @@ pub struct Options {
     /// together, none waiting longer than the linger. Zero writes every send
     /// at once. Default: [`DEFAULT_LINGER`].
     pub linger: Duration,
+    /// How long a blocking receive first spins on non-blocking reads before
+    /// it sleeps in the kernel, so a reply that comes within it costs no
+    /// wake-up. Off (zero) by default: while it spins, it burns a whole CPU.
+    pub busy_poll: Duration,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             nodelay: true,
             linger: DEFAULT_LINGER,
+            busy_poll: Duration::ZERO,
         }
     }
 }
@@ -76,6 +81,14 @@ impl Options {
     /// Sets the linger window; zero writes every send at once.
     pub fn linger(mut self, linger: Duration) -> Self {
         self.linger = linger;
+        self
+    }
+
+    /// Sets the busy-poll time of blocking receives (zero: off, the
+    /// default). Worth it for round trips when a core is free to burn:
+    /// a reply that arrives within it skips the sleep and the wake-up.
+    pub fn busy_poll(mut self, busy_poll: Duration) -> Self {
+        self.busy_poll = busy_poll;
         self
     }
 

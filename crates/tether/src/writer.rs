@@ -20,6 +20,9 @@ use crate::stream::Stream;
 /// a plain `write`; larger ones go out with `writev`, without a copy.
 const SMALL_FRAME: usize = 256;
 
+/// A gather buffer bigger than this is let go once written.
+const IDLE_GATHER: usize = 8 * 1024;
+
 /// Shared by the link's senders and the flusher thread.
 #[derive(Debug)]
 struct Shared {
@@ -134,7 +137,12 @@ impl Shared {
     }
 
     fn emptied(&self, buf: &mut BytesMut) {
-        buf.clear();
+        if buf.capacity() > IDLE_GATHER {
+            // An idle link keeps little: a burst's buffer is let go.
+            *buf = BytesMut::new();
+        } else {
+            buf.clear();
+        }
         self.pending.store(false, Ordering::Relaxed);
     }
 }

@@ -192,3 +192,22 @@ async fn async_try_recv_never_waits() {
         }
     }
 }
+
+#[tokio::test]
+async fn async_recv_each_lends_every_buffered_message() {
+    let (mut b, mut a) = async_pair(&Options::default()).await;
+    let msgs: Vec<[u8; 4]> = (0u32..500).map(|i| i.to_be_bytes()).collect();
+    a.send_all(&msgs).unwrap();
+    let mut got = Vec::new();
+    while got.len() < msgs.len() {
+        let n = b
+            .recv_each(usize::MAX, Some(WAIT), |m| got.push(m.to_vec()))
+            .await
+            .unwrap();
+        assert!(n > 0, "timed out after {}", got.len());
+    }
+    assert_eq!(got, msgs.iter().map(|m| m.to_vec()).collect::<Vec<_>>());
+    assert_eq!(b.recv_each(0, Some(WAIT), |_| {}).await.unwrap(), 0);
+    let quiet = Duration::from_millis(5);
+    assert_eq!(b.recv_each(9, Some(quiet), |_| {}).await.unwrap(), 0);
+}
