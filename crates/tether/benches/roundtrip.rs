@@ -7,7 +7,7 @@
 //!   parses every frame (`recv`, or borrowing with `recv_each`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::{Read, Write};
+use std::io::{IoSlice, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
@@ -108,6 +108,22 @@ fn roundtrip(c: &mut Criterion) {
         b.iter(|| {
             raw.write_all(&frame).unwrap();
             raw.read_exact(&mut frame).unwrap();
+        });
+    });
+
+    // What tether's small-frame path saves: the same round trip with the
+    // header and payload in two slices of one `writev`.
+    let addr = raw_echo_server();
+    let mut raw = TcpStream::connect(&addr).unwrap();
+    raw.set_nodelay(true).unwrap();
+    group.bench_function("std_net_writev_4B", |b| {
+        let header = 4u32.to_be_bytes();
+        let payload = [0u8, 1, 1, 0];
+        let mut back = [0u8; HEADER + 4];
+        b.iter(|| {
+            let parts = [IoSlice::new(&header), IoSlice::new(&payload)];
+            assert_eq!(raw.write_vectored(&parts).unwrap(), HEADER + 4);
+            raw.read_exact(&mut back).unwrap();
         });
     });
 
