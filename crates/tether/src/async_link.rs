@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tether_proto::FrameCodec;
@@ -17,7 +17,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::listener::{Inner, SocketFile};
 use crate::options::Options;
-use crate::reader::IDLE_READ;
+use crate::reader::{IDLE_READ, READ_CHUNK};
 
 /// A TCP or Unix stream, so [`AsyncLink`] has one type for both.
 #[derive(Debug)]
@@ -189,7 +189,10 @@ impl AsyncLink {
     /// [`Error::Truncated`] when the peer closed inside a frame.
     pub async fn recv(&mut self) -> Result<Bytes> {
         match std::future::poll_fn(|cx| Pin::new(&mut self.framed).poll_next(cx)).await {
-            Some(Ok(frame)) => Ok(frame),
+            Some(Ok(frame)) => {
+                self.give_back_if_drained();
+                Ok(frame)
+            }
             Some(Err(e)) => Err(e.into()),
             None => Err(Error::Closed),
         }
@@ -302,7 +305,18 @@ impl AsyncLink {
         }
         bytes::Buf::advance(&mut buf, at);
         *self.framed.read_buffer_mut() = buf;
+        self.give_back_if_drained();
         Ok(n)
+    }
+
+    /// After a burst, an empty read buffer bigger than an idle link needs
+    /// is let go (`Framed` would keep it for ever); frames handed out keep
+    /// their own bytes alive, and the next read starts small again.
+    fn give_back_if_drained(&mut self) {
+        let buf = self.framed.read_buffer_mut();
+        if buf.is_empty() && buf.capacity() > READ_CHUNK {
+            *buf = BytesMut::with_capacity(IDLE_READ);
+        }
     }
 
     /// A whole frame from what `Framed` has read, without reading more.

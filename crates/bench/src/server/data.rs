@@ -210,14 +210,16 @@ impl Conn {
         let mut first: Option<Instant> = None;
         let (mut n, mut bytes) = (0u64, 0u64);
         match self {
+            // Borrowing every buffered message at once, as the std reader
+            // parses its buffer: no allocation or refcount per message.
             Conn::Tether(link) => loop {
-                match link.recv() {
-                    Ok(m) => {
+                let got = link.recv_each(usize::MAX, None, |m| bytes += m.len() as u64);
+                match got {
+                    Ok(got) => {
                         if n == 0 {
                             first = Some(Instant::now());
                         }
-                        n += 1;
-                        bytes += m.len() as u64;
+                        n += got as u64;
                     }
                     Err(e) if e.is_disconnect() => break,
                     Err(e) => return Err(e.into()),
