@@ -26,8 +26,8 @@ RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 
 class Peer:
-    def __init__(self, *args: str) -> None:
-        argv = [TETHER, "balls", "--json", "--listen", "tcp://127.0.0.1:0", *args]
+    def __init__(self, *args: str, listen: str = "tcp://127.0.0.1:0") -> None:
+        argv = [TETHER, "balls", "--json", "--listen", listen, *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         first = json.loads(self.proc.stdout.readline())
@@ -58,17 +58,20 @@ def latency(seconds: int) -> List[float]:
     b = Peer(*common, "--name", "B", "--right", c.endpoint)
     a = Peer(*common, "--name", "A", "--right", b.endpoint)
     logs = [a.wait(), b.wait(), c.wait()]
-    sent: Dict[int, float] = {}
+    # A ball crosses many times: each arrival pairs with its latest send.
+    sent: Dict[int, List[float]] = {}
     got: List[float] = []
     for log in logs:
         for e in log:
             if e["event"] == "sent":
-                sent[e["ball"]["id"]] = e["t"]
+                sent.setdefault(e["ball"]["id"], []).append(e["t"])
     for log in logs:
         pending: Dict[int, float] = {}
         for e in log:
-            if e["event"] == "received" and e["ball"]["id"] in sent:
-                pending[e["ball"]["id"]] = sent[e["ball"]["id"]]
+            if e["event"] == "received":
+                before = [t for t in sent.get(e["ball"]["id"], []) if t <= e["t"]]
+                if before:
+                    pending[e["ball"]["id"]] = max(before)
             elif e["event"] == "shown" and e["id"] in pending:
                 got.append(e["t"] - pending.pop(e["id"]))
     return got
@@ -84,7 +87,7 @@ def frames(kill: bool, seconds: int) -> dict:
         b.wait()
         time.sleep(0.5)
         b = Peer("--headless", "--balls", "2", "--speed", "3", "--for", f"{seconds}s",
-                 "--listen", b.endpoint)
+                 listen=b.endpoint)
     log = a.wait()
     b.proc.send_signal(signal.SIGKILL)
     b.wait()
