@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use tether_fuzz::TARGETS;
 
-/// Mutated inputs per seed: enough to leave the seeds' neighbourhood, few
-/// enough to keep the replay at a few seconds.
-const MUTATIONS_PER_SEED: usize = 200;
+/// Mutated inputs per target, spread over its seeds: enough to leave the
+/// seeds' neighbourhood, few enough to keep the replay at a few seconds.
+const MUTATIONS_PER_TARGET: usize = 20_000;
 /// Longest mutated input.
 const MAX_LEN: usize = 4096;
 
@@ -80,13 +80,14 @@ fn every_target_holds_on_its_seeds_and_their_mutations() {
         let seeds = seeds_of(name);
         assert!(!seeds.is_empty(), "fuzz/seeds/{name}/ is empty");
         let mut rng = Rng(0x7e7e_7e7e_0000_0001);
+        let per_seed = (MUTATIONS_PER_TARGET / seeds.len()).max(1);
         let mut runs = 0;
         for (path, seed) in &seeds {
-            // A panic names the seed (and the mutation number below).
-            eprintln!("{name}: {}", path.display());
-            check(seed);
+            if std::panic::catch_unwind(|| check(seed)).is_err() {
+                panic!("{name}: seed {} failed", path.display());
+            }
             runs += 1;
-            for n in 0..MUTATIONS_PER_SEED {
+            for n in 0..per_seed {
                 let input = mutate(seed, &mut rng);
                 if std::panic::catch_unwind(|| check(&input)).is_err() {
                     panic!(
