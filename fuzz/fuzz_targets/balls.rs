@@ -1,18 +1,5 @@
-//! The ball ring's two decoders on any bytes: the 40-byte ball record and
-//! the textbook's text. Neither may panic; what one accepts re-encodes to a
-//! record it accepts again, with the same fields.
+//! libFuzzer entry of the `balls` target; the logic and what it checks are
+//! in src/balls.rs (shared with the stable replay, tests/replay.rs).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use tether_balls::textbook::TextBall;
-use tether_balls::wire::Message;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(msg) = Message::decode(data) {
-        let again = Message::decode(&msg.encode()).expect("a re-encoded record decodes");
-        assert_eq!(again.encode(), msg.encode());
-    }
-    if let Ok(ball) = TextBall::parse(data) {
-        assert_eq!(TextBall::parse(ball.format().as_bytes()), Ok(ball));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| tether_fuzz::balls::check(data));

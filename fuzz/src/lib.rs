@@ -12,6 +12,8 @@
 //! `[[bin]]` in Cargo.toml, and a few seeds in `seeds/NAME/`. The replay
 //! test refuses a target without seeds.
 
+pub mod balls;
+pub mod copy_record;
 pub mod frames;
 pub mod record;
 pub mod record_reference;
@@ -27,4 +29,6 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("decode_frames", frames::check),
     ("truncated_frames", truncation::check),
     ("record", record::check),
+    ("balls", balls::check),
+    ("copy_record", copy_record::check),
 ];

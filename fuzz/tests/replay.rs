@@ -10,7 +10,7 @@ use tether_fuzz::TARGETS;
 
 /// Mutated inputs per target, spread over its seeds: enough to leave the
 /// seeds' neighbourhood, few enough to keep the replay at a few seconds.
-const MUTATIONS_PER_TARGET: usize = 20_000;
+const MUTATIONS_PER_TARGET: usize = 10_000;
 /// Longest mutated input.
 const MAX_LEN: usize = 4096;
 
