@@ -24,6 +24,7 @@
 pub mod connect;
 pub mod control;
 pub mod experiment;
+pub mod languages;
 pub mod latency;
 pub mod nagle;
 pub mod ping;

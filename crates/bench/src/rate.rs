@@ -131,17 +131,21 @@ pub fn measure(session: &mut Session, spec: &RateSpec) -> anyhow::Result<Rate> {
     Ok(rate_of(spec, stack, sent, capped, &got))
 }
 
-fn rate_of(spec: &RateSpec, stack: Stack, sent: u64, capped: bool, got: &ServerResults) -> Rate {
-    let seconds = got.elapsed_ns as f64 / 1e9;
-    let (messages_per_s, bytes_per_s) = if got.messages > 1 && seconds > 0.0 {
-        let after_first = (got.messages - 1) as f64;
-        (
-            after_first / seconds,
-            after_first * spec.size as f64 / seconds,
-        )
+/// Messages and payload bytes per second of a sink's count: the first
+/// message starts the server's clock, so `(messages - 1) / elapsed`.
+pub fn per_second(messages: u64, elapsed_ns: u64, size: usize) -> (f64, f64) {
+    let seconds = elapsed_ns as f64 / 1e9;
+    if messages > 1 && seconds > 0.0 {
+        let after_first = (messages - 1) as f64;
+        (after_first / seconds, after_first * size as f64 / seconds)
     } else {
         (0.0, 0.0)
-    };
+    }
+}
+
+fn rate_of(spec: &RateSpec, stack: Stack, sent: u64, capped: bool, got: &ServerResults) -> Rate {
+    let seconds = got.elapsed_ns as f64 / 1e9;
+    let (messages_per_s, bytes_per_s) = per_second(got.messages, got.elapsed_ns, spec.size);
     Rate {
         mode: spec.mode,
         stack,

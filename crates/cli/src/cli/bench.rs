@@ -16,6 +16,7 @@ use super::common::parse_size;
   tether bench --quick --json -         a few seconds, JSON on stdout
   tether bench --only latency,baseline --size 64
   tether bench --plot plots/ --json bench.json
+  tether bench --languages --plot plots/  Rust, Python and Java senders compared
   tether bench --server tcp://0.0.0.0:7878    on one machine
   tether bench tcp://server:7878              on the other")]
 pub struct BenchArgs {
@@ -33,6 +34,14 @@ pub struct BenchArgs {
     /// need `baseline` too.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub only: Vec<ExperimentArg>,
+
+    /// Which language is faster: the round trip and the rate points from
+    /// senders in Rust, Python and Java (tether and each language's own
+    /// sockets) instead of the experiments. Needs the checkout's interop/
+    /// ($TETHER_INTEROP), python3 ($TETHER_PYTHON) and a JDK 17; a sender
+    /// whose runtime is missing is skipped with a note.
+    #[arg(long, conflicts_with_all = ["server", "only"])]
+    pub languages: bool,
 
     /// A short run (a few seconds) with small counts: for CI and a first
     /// look. Its figures are noisier.

@@ -25,6 +25,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(endpoint) = &args.server {
         return serve(endpoint, args.quiet);
     }
+    if args.languages {
+        return crate::cmd::languages::run(&args);
+    }
     let report = measure(&args)?;
     export(&report, &args)
 }

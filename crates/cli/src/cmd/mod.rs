@@ -4,5 +4,6 @@ pub mod balls;
 pub mod bench;
 pub mod completions;
 pub mod copy;
+pub mod languages;
 pub mod listen;
 pub mod send;

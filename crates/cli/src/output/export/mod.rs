@@ -4,6 +4,7 @@
 //! standard stream.
 
 pub mod json;
+pub mod languages;
 pub mod plot;
 pub mod table;
 

@@ -21,10 +21,13 @@ use crate::output::units::{fmt_bytes_per_s, fmt_count, fmt_ns, short_ratio, size
 static FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
 
-const WIDTH: u32 = 1280;
-const HEIGHT: u32 = 760;
+/// Chart size in pixels.
+pub(crate) const WIDTH: u32 = 1280;
+/// Chart height in pixels.
+pub(crate) const HEIGHT: u32 = 760;
 
-fn register_font() -> anyhow::Result<()> {
+/// Registers the bundled font once.
+pub(crate) fn register_font() -> anyhow::Result<()> {
     static ONCE: Once = Once::new();
     let mut failed = false;
     ONCE.call_once(|| {
@@ -37,16 +40,17 @@ fn register_font() -> anyhow::Result<()> {
 }
 
 /// plotters errors carry the backend's error type; one line is enough here.
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e:?}")
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+/// The bundled font at `size`, black.
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&BLACK)
 }
 
 /// A colour per series, readable on white and told apart in print.
-fn colour(i: usize) -> RGBColor {
+pub(crate) fn colour(i: usize) -> RGBColor {
     const C: [RGBColor; 8] = [
         RGBColor(0x1f, 0x77, 0xb4),
         RGBColor(0xd6, 0x27, 0x28),
@@ -127,7 +131,7 @@ pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Powers of ten from below `lo` to above `hi`, for log axes.
-fn decades(lo: f64, hi: f64) -> (f64, f64) {
+pub(crate) fn decades(lo: f64, hi: f64) -> (f64, f64) {
     let lo = 10f64.powf(lo.max(1e-9).log10().floor());
     let hi = 10f64.powf(hi.max(lo * 10.0).log10().ceil());
     (lo, hi)

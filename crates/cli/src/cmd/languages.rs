@@ -1,0 +1,122 @@
+//! `tether bench --languages`: the same round trip and rate points from
+//! senders in Rust, Python and Java against one bench server (embedded, or
+//! the remote one given), then one table, and with `--json` / `--plot` the
+//! figures and one chart.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use tether_bench::languages::{self, find_interop, LanguagePlan, LanguageReport, Sender};
+use tether_bench::latency::RoundBudget;
+use tether_bench::server::Embedded;
+use tether_bench::Session;
+
+use crate::cli::BenchArgs;
+use crate::output::export::languages::{plot, table};
+use crate::output::export::{write_bytes, Target};
+use crate::output::progress::Progress;
+
+/// Runs the languages experiment and exports it.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let plan = plan_of(args)?;
+    let embedded;
+    let endpoint = match &args.target {
+        Some(t) => t.clone(),
+        None => {
+            embedded = Embedded::start()?;
+            embedded.endpoint().clone()
+        }
+    };
+    let mut session = Session::connect(&endpoint)?;
+    let progress = Progress::new(plan.rounds as usize * Sender::ALL.len(), args.quiet);
+    let mut step = 0;
+    let outcome = languages::run(&mut session, &plan, |label| {
+        progress.step(step, label);
+        step += 1;
+    });
+    progress.finish();
+    export(&outcome?, args)
+}
+
+fn export(report: &LanguageReport, args: &BenchArgs) -> anyhow::Result<()> {
+    let json = args.json.as_deref().map(Target::parse);
+    if !args.quiet {
+        let to = match json {
+            Some(Target::Stdout) => Target::Stderr,
+            _ => Target::Stdout,
+        };
+        write_bytes(&to, table::render(report).as_bytes())?;
+    }
+    if let Some(target) = &json {
+        let mut text = serde_json::to_string_pretty(report)?;
+        text.push('\n');
+        write_bytes(target, text.as_bytes())?;
+    }
+    if let Some(dir) = &args.plot {
+        let files = plot::write(report, dir)?;
+        if !args.quiet {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            eprintln!("plot: {}", names.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn plan_of(args: &BenchArgs) -> anyhow::Result<LanguagePlan> {
+    let mut plan = if args.quick {
+        LanguagePlan {
+            sizes: vec![4, 100, 1 << 10, 64 << 10],
+            total: 4 << 20,
+            max_time: Duration::from_millis(80),
+            rounds: 1,
+            latency: RoundBudget {
+                warmup: 200,
+                rounds: 5_000,
+                time: Duration::from_millis(300),
+            },
+            interop: find_interop(),
+            python: python(),
+        }
+    } else {
+        LanguagePlan {
+            sizes: vec![1, 4, 100, 1 << 10, 10 << 10, 100 << 10, 1 << 20],
+            total: 16 << 20,
+            max_time: Duration::from_millis(250),
+            rounds: 3,
+            latency: RoundBudget {
+                warmup: 2_000,
+                rounds: 20_000,
+                time: Duration::from_secs(1),
+            },
+            interop: find_interop(),
+            python: python(),
+        }
+    };
+    if !args.sizes.is_empty() {
+        let mut sizes = Vec::new();
+        for &s in &args.sizes {
+            match usize::try_from(s) {
+                Ok(n) if n > 0 && n <= tether::DEFAULT_MAX_FRAME_LEN => sizes.push(n),
+                _ => bail!("--sizes: {s} is not between 1 byte and the frame limit"),
+            }
+        }
+        sizes.sort_unstable();
+        sizes.dedup();
+        plan.sizes = sizes;
+    }
+    if let Some(total) = args.total {
+        if total == 0 {
+            bail!("--total must be at least 1 byte");
+        }
+        plan.total = total;
+    }
+    if let Some(t) = args.max_time {
+        plan.max_time = Duration::from_secs_f64(t);
+    }
+    Ok(plan)
+}
+
+/// `$TETHER_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("TETHER_PYTHON").unwrap_or_else(|_| "python3".into())
+}
