@@ -12,7 +12,7 @@ rm -rf build/test-classes
 mkdir -p build/test-classes
 cp="build/tether.jar:$junit:$hamcrest"
 javac --release 17 -Xlint:all,-try -Werror -cp "$cp" -d build/test-classes \
-    $(find test examples balls -name '*.java' | sort)
+    $(find test examples balls bench -name '*.java' | sort)
 if (($#)); then
     classes=("${@/#/tether.}")
 else
