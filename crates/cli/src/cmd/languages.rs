@@ -69,10 +69,12 @@ fn plan_of(args: &BenchArgs) -> anyhow::Result<LanguagePlan> {
             total: 4 << 20,
             max_time: Duration::from_millis(80),
             rounds: 1,
+            // A second, so that a loaded machine still records some rounds
+            // after the warm-up.
             latency: RoundBudget {
-                warmup: 200,
+                warmup: 100,
                 rounds: 5_000,
-                time: Duration::from_millis(300),
+                time: Duration::from_secs(1),
             },
             interop: find_interop(),
             python: python(),
