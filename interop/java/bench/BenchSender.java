@@ -54,7 +54,11 @@ public final class BenchSender {
             if (!stack.equals("tether") && !stack.equals("plain")) {
                 throw new IllegalArgumentException("--stack is tether or plain, not " + stack);
             }
-            try (TetherLink ctl = TetherLink.connect(a.get("control"), new LinkOptions().maxFrameLen(65_536))) {
+            if (a.containsKey("pair-rounds")) {
+                RoundTripPair.run(a);
+                return;
+            }
+            try (TetherLink ctl = control(a.get("control"))) {
                 BenchSender s = new BenchSender(ctl, stack.equals("tether"));
                 s.hello();
                 s.run(a);
@@ -63,6 +67,10 @@ public final class BenchSender {
             System.err.println("java sender: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    static TetherLink control(String endpoint) throws IOException {
+        return TetherLink.connect(endpoint, new LinkOptions().maxFrameLen(65_536));
     }
 
     private static Map<String, String> parse(String[] args) {
@@ -129,8 +137,12 @@ public final class BenchSender {
 
     /** settings, ready, run: the data endpoint. */
     private String begin(String role) throws IOException {
+        return begin(role, tether ? "tether" : "std");
+    }
+
+    private String begin(String role, String serverStack) throws IOException {
         String r = request("{\"type\":\"settings\",\"role\":\"" + role + "\",\"transport\":\"tcp\",\"stack\":\""
-                + (tether ? "tether" : "std") + "\",\"nodelay\":true,\"max_datagrams\":0}");
+                + serverStack + "\",\"nodelay\":true,\"max_datagrams\":0}");
         expect(r, "ready");
         String ep = Json.string(r, "endpoint");
         control.send("{\"type\":\"run\"}".getBytes(StandardCharsets.UTF_8));
@@ -243,6 +255,83 @@ public final class BenchSender {
         s.setTcpNoDelay(true);
         s.connect(new InetSocketAddress(ep.host(), ep.port()), 10_000);
         return s;
+    }
+
+    /**
+     * {@code --pair-rounds N}: round trips of 4 bytes from this library and
+     * from plain java.net taking turns round by round (which goes first
+     * alternating every 100 rounds), over two control
+     * links to the same server, both against its tether echo: the two Java
+     * clients compared on one machine at one time. Prints
+     * {"type":"latency_pair","rounds":N,"tether_p50_ns":N,"plain_p50_ns":N}.
+     */
+    static final class RoundTripPair {
+        private static final int BLOCK = 100;
+
+        private RoundTripPair() {}
+
+        static void run(Map<String, String> a) throws IOException {
+            int rounds = Integer.parseInt(a.get("pair-rounds"));
+            int warmup = Integer.parseInt(a.getOrDefault("warmup", "2000"));
+            long timeNs = Long.parseLong(a.getOrDefault("latency-ms", "5000")) * 1_000_000L;
+            try (TetherLink c1 = control(a.get("control")); TetherLink c2 = control(a.get("control"))) {
+                BenchSender t = new BenchSender(c1, true);
+                BenchSender p = new BenchSender(c2, false);
+                t.hello();
+                p.hello();
+                String et = t.begin("echo", "tether");
+                String ep = p.begin("echo", "tether");
+                long[] ts = new long[rounds];
+                long[] ps = new long[rounds];
+                int n = 0;
+                byte[] msg = {0, 1, 1, 0};
+                byte[] reply = new byte[msg.length];
+                try (TetherLink link = TetherLink.connect(et); Socket s = plainSocket(ep)) {
+                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+                    DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+                    long deadline = System.nanoTime() + timeNs;
+                    for (int i = 0; n < rounds && System.nanoTime() < deadline; i += BLOCK) {
+                        // Which goes first changes every block: the first of a pair may
+                        // find the machine in another state than the second.
+                        boolean tetherFirst = (i / BLOCK) % 2 == 0;
+                        for (int j = 0; j < BLOCK && n + j < rounds; j++) {
+                            long tt = 0;
+                            long pt = 0;
+                            for (int k = 0; k < 2; k++) {
+                                long t0 = System.nanoTime();
+                                if ((k == 0) == tetherFirst) {
+                                    link.send(msg);
+                                    link.recv();
+                                    tt = System.nanoTime() - t0;
+                                } else {
+                                    out.writeInt(msg.length);
+                                    out.write(msg);
+                                    out.flush();
+                                    in.readInt();
+                                    in.readFully(reply);
+                                    pt = System.nanoTime() - t0;
+                                }
+                            }
+                            if (i >= warmup) {
+                                ts[n + j] = tt;
+                                ps[n + j] = pt;
+                            }
+                        }
+                        if (i >= warmup) {
+                            n = Math.min(rounds, n + BLOCK);
+                        }
+                    }
+                }
+                t.finish();
+                p.finish();
+                long[] a1 = Arrays.copyOf(ts, n);
+                long[] a2 = Arrays.copyOf(ps, n);
+                Arrays.sort(a1);
+                Arrays.sort(a2);
+                System.out.println("{\"type\":\"latency_pair\",\"rounds\":" + n + ",\"tether_p50_ns\":"
+                        + (n == 0 ? 0 : a1[n / 2]) + ",\"plain_p50_ns\":" + (n == 0 ? 0 : a2[n / 2]) + "}");
+            }
+        }
     }
 
     /** Reads the string members of the server's flat JSON objects (no library in the JDK). */
