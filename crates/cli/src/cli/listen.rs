@@ -70,6 +70,12 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
+    /// At a stop, how long connections may still spend delivering (an
+    /// echo to a peer that does not read); what is left is dropped and
+    /// counted in the summary.
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+
     /// Print a live messages/s and bytes/s line on stderr, once a second.
     #[arg(long)]
     pub stats: bool,

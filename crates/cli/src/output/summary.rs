@@ -19,6 +19,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Connections dropped for breaking the framing.
     pub dropped: u64,
+    /// Echoes dropped because the peer did not take them within the drain time.
+    pub undelivered: u64,
     /// From listening to stopping.
     pub elapsed: Duration,
 }
@@ -50,6 +52,13 @@ impl std::fmt::Display for Summary {
                 f,
                 "; {} dropped for bad framing",
                 plural(self.dropped, "connection", "connections")
+            )?;
+        }
+        if self.undelivered > 0 {
+            write!(
+                f,
+                "; {} not delivered within the drain time",
+                plural(self.undelivered, "echo", "echoes")
             )?;
         }
         Ok(())
@@ -87,6 +96,7 @@ mod tests {
             messages: 2,
             bytes: 17,
             dropped: 0,
+            undelivered: 0,
             elapsed: Duration::from_millis(4100),
         };
         assert_eq!(s.to_string(), "2 connections, 2 messages, 17 B in 4.1 s");
@@ -95,8 +105,17 @@ mod tests {
             messages: 1,
             bytes: 1,
             dropped: 0,
+            undelivered: 0,
             elapsed: Duration::from_millis(100),
         };
         assert_eq!(s.to_string(), "1 message, 1 B in 0.1 s");
+        let s = Summary {
+            undelivered: 3,
+            ..s
+        };
+        assert_eq!(
+            s.to_string(),
+            "1 message, 1 B in 0.1 s; 3 echoes not delivered within the drain time"
+        );
     }
 }

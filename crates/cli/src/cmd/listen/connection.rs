@@ -58,9 +58,18 @@ async fn hand_over(
     let messages = payloads.drain(..).map(|p| sink.received(p)).collect();
     let delivered = sink.deliver(peer, Some(id), messages).await;
     if !delivered.echo.is_empty() {
-        if let Err(e) = link.send_all(delivered.echo).await {
-            eprintln!("tether: {peer}: cannot echo: {e}");
-            return false;
+        let n = delivered.echo.len() as u64;
+        tokio::select! {
+            sent = link.send_all(delivered.echo) => if let Err(e) = sent {
+                eprintln!("tether: {peer}: cannot echo: {e}");
+                return false;
+            },
+            // A peer that never reads its replies must not hold the stop:
+            // what it has not taken by the drain time is dropped, counted.
+            () = sink.drain_over() => {
+                sink.tally.undelivered.fetch_add(n, Ordering::Relaxed);
+                return false;
+            }
         }
     }
     delivered.more

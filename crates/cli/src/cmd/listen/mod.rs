@@ -77,7 +77,8 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
     let sink = Arc::new(
         Sink::new(to_printer, args.count)
             .echo(args.echo)
-            .stamp_time(args.json),
+            .stamp_time(args.json)
+            .drain(args.drain_timeout),
     );
 
     let stats = async {
@@ -89,6 +90,7 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
 
     let connections = (!is_udp).then(|| sink.tally.connections.load(Ordering::Relaxed));
     let dropped = sink.tally.dropped.load(Ordering::Relaxed);
+    let undelivered = sink.tally.undelivered.load(Ordering::Relaxed);
     // The printer ends once the last sender (held by the sink) is gone.
     drop(sink);
     let ((messages, bytes), printed) = printing.await.context("the printer thread failed")?;
@@ -97,6 +99,7 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         messages,
         bytes,
         dropped,
+        undelivered,
         // Until the last line is written, not the last message read.
         elapsed: started.elapsed(),
     };

@@ -135,4 +135,45 @@ mod tests {
         assert_eq!(sink.tally.connections.load(Ordering::Relaxed), 1);
         assert_eq!(sink.counted(), 1);
     }
+
+    /// Issue 11, item 1: a peer that never reads its echoes used to hold
+    /// the listener past SIGINT for as long as it stayed.
+    #[tokio::test]
+    async fn a_stop_ends_an_echo_to_a_peer_that_never_reads() {
+        let (to_printer, mut printed) = mpsc::channel(1024);
+        tokio::spawn(async move { while printed.recv().await.is_some() {} });
+        let sink = Arc::new(
+            Sink::new(to_printer, None)
+                .echo(true)
+                .drain(Duration::from_millis(200)),
+        );
+        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
+            .await
+            .unwrap();
+        let ep = bound.local_addr().unwrap();
+        let (stop, shutdown) = oneshot::channel::<()>();
+        let server = tokio::spawn(run(
+            bound,
+            async {
+                let _ = shutdown.await;
+            },
+            Arc::clone(&sink),
+        ));
+        let mut link = AsyncLink::connect(&ep).await.unwrap();
+        // 64 MiB of messages, never reading the echoes: both socket
+        // buffers fill and the echo blocks.
+        let chunk = vec![7u8; 64 * 1024];
+        for _ in 0..1024 {
+            if tokio::time::timeout(Duration::from_millis(500), link.send(&chunk))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        stop.send(()).unwrap();
+        tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        assert!(sink.tally.undelivered.load(Ordering::Relaxed) > 0);
+        drop(link);
+    }
 }

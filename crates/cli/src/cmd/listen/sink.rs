@@ -4,13 +4,16 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::printer::{Batch, Received};
+
+/// The default `--drain-timeout`.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(2);
 
 /// Where the server puts what it receives.
 #[derive(Debug)]
@@ -19,6 +22,7 @@ pub struct Sink {
     count: Option<u64>,
     echo: bool,
     stamp_time: bool,
+    drain: Duration,
     stop: CancellationToken,
     /// What has been received so far.
     pub tally: Tally,
@@ -35,6 +39,8 @@ pub struct Tally {
     pub connections: AtomicU64,
     /// Connections dropped for breaking the framing.
     pub dropped: AtomicU64,
+    /// Echoes given up on because the drain time ran out at a stop.
+    pub undelivered: AtomicU64,
 }
 
 /// What became of a batch handed to the sink.
@@ -55,6 +61,7 @@ impl Sink {
             count,
             echo: false,
             stamp_time: false,
+            drain: DEFAULT_DRAIN,
             stop: CancellationToken::new(),
             tally: Tally::default(),
         }
@@ -63,6 +70,12 @@ impl Sink {
     /// Send every message back to its sender.
     pub fn echo(mut self, echo: bool) -> Self {
         self.echo = echo;
+        self
+    }
+
+    /// How long, after a stop, connections may still spend delivering.
+    pub fn drain(mut self, drain: Duration) -> Self {
+        self.drain = drain;
         self
     }
 
@@ -136,6 +149,14 @@ impl Sink {
     /// Resolves once the listener is stopping.
     pub async fn stopped(&self) {
         self.stop.cancelled().await;
+    }
+
+    /// Resolves once the listener has been stopping for the drain time:
+    /// every wait that could last (an echo to a peer that never reads)
+    /// races this, so a stop always ends.
+    pub async fn drain_over(&self) {
+        self.stopped().await;
+        tokio::time::sleep(self.drain).await;
     }
 
     /// Whether the listener is stopping.
