@@ -76,6 +76,16 @@ pub struct ListenArgs {
     #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = parse_duration)]
     pub drain_timeout: Duration,
 
+    /// Connections served at once [default: the fd limit less 32]; at the
+    /// cap, newcomers wait in the kernel's backlog.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Close a connection that sends nothing for this long (off by
+    /// default: devices may talk rarely).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
     /// Print a live messages/s and bytes/s line on stderr, once a second.
     #[arg(long)]
     pub stats: bool,

@@ -25,6 +25,10 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
             }
             // Cancel-safe: a message is never half taken.
             got = link.recv_batch(&mut payloads, BATCH_MESSAGES, None) => got,
+            () = idle(sink.limits.idle_timeout) => {
+                eprintln!("tether: {peer}: idle for the --idle-timeout; connection closed");
+                return;
+            }
         };
         let end = got.err();
         if !payloads.is_empty() && !hand_over(&mut link, &peer, id, &sink, &mut payloads).await {
@@ -43,6 +47,14 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
                 return;
             }
         }
+    }
+}
+
+/// Resolves after `timeout`, or never without one.
+async fn idle(timeout: Option<std::time::Duration>) {
+    match timeout {
+        Some(after) => tokio::time::sleep(after).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod connection;
 mod datagrams;
+mod limits;
 mod printer;
 mod server;
 mod sink;
@@ -54,6 +55,8 @@ pub fn run(args: ListenArgs) -> anyhow::Result<()> {
 
 async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> anyhow::Result<()> {
     let is_udp = matches!(args.endpoint, Endpoint::Udp { .. });
+    // Many peers need many descriptors: take what the hard limit allows.
+    let fd_limit = limits::raise_fd_limit().unwrap_or(1024);
     let options = Options::new()
         .framing(framing)
         .max_frame_len(args.max_frame_len);
@@ -74,12 +77,17 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
     printer.max_show = args.max_show;
     let (to_printer, from_tasks) = mpsc::channel(PRINT_QUEUE);
     let printing = tokio::task::spawn_blocking(move || printer.run(from_tasks));
-    let sink = Arc::new(
-        Sink::new(to_printer, args.count)
-            .echo(args.echo)
-            .stamp_time(args.json)
-            .drain(args.drain_timeout),
-    );
+    let mut sink = Sink::new(to_printer, args.count)
+        .echo(args.echo)
+        .stamp_time(args.json)
+        .drain(args.drain_timeout);
+    sink.limits = limits::Limits {
+        max_connections: args
+            .max_connections
+            .unwrap_or_else(|| limits::default_max_connections(fd_limit)),
+        idle_timeout: args.idle_timeout,
+    };
+    let sink = Arc::new(sink);
 
     let stats = async {
         if args.stats {

@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tether::{AsyncDatagramLink, AsyncListener, Endpoint, Options};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::connection::{self, peer_name};
 use super::datagrams;
+use super::limits::{out_of_fds, Reserve};
 use super::sink::Sink;
 
 /// A bound listening socket: a stream listener or a UDP socket.
@@ -65,20 +67,46 @@ pub async fn run(bound: Bound, shutdown: impl Future<Output = ()>, sink: Arc<Sin
 }
 
 /// Accepts until the stop, one task per connection; then waits for the
-/// connection tasks, which stop at the same signal.
+/// connection tasks, which stop at the same signal. At the connection cap
+/// it stops accepting (the kernel's backlog holds newcomers) rather than
+/// fail on every accept.
 async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
     let mut tasks = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(sink.limits.max_connections.max(1)));
+    let mut reserve = Reserve::new();
     loop {
+        let slot = tokio::select! {
+            () = sink.stopped() => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             () = sink.stopped() => break,
             accepted = listener.accept() => match accepted {
                 Ok((link, peer)) => {
                     let id = sink.tally.connections.fetch_add(1, Ordering::Relaxed) + 1;
-                    tasks.spawn(connection::serve(link, peer_name(&peer, id), id, Arc::clone(&sink)));
+                    let sink = Arc::clone(&sink);
+                    tasks.spawn(async move {
+                        connection::serve(link, peer_name(&peer, id), id, sink).await;
+                        drop(slot);
+                    });
+                }
+                Err(e) if out_of_fds(&e) => {
+                    // Give up the reserve descriptor, take the pending peer
+                    // and close it at once, so accept does not spin.
+                    reserve.release();
+                    if let Ok(Ok((link, _))) =
+                        tokio::time::timeout(Duration::from_millis(10), listener.accept()).await
+                    {
+                        drop(link);
+                    }
+                    reserve.retake();
+                    eprintln!("tether: accept failed: {e}; a peer was turned away");
                 }
                 Err(e) => {
-                    // Out of file descriptors and the like: say so, pause
-                    // briefly rather than spin, keep serving.
+                    // Pause briefly rather than spin, keep serving.
                     eprintln!("tether: accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -96,6 +124,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::cmd::listen::limits::Limits;
     use tether::AsyncLink;
     use tokio::sync::{mpsc, oneshot};
 
@@ -175,5 +204,56 @@ mod tests {
         tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
         assert!(sink.tally.undelivered.load(Ordering::Relaxed) > 0);
         drop(link);
+    }
+
+    /// Issue 11, item 2: at the cap a newcomer waits in the backlog and
+    /// is served once a slot frees; an idle peer is closed.
+    #[tokio::test]
+    async fn the_cap_holds_newcomers_and_idle_peers_are_closed() {
+        let (to_printer, mut printed) = mpsc::channel(64);
+        let mut sink = Sink::new(to_printer, None);
+        sink.limits = Limits {
+            max_connections: 1,
+            idle_timeout: Some(Duration::from_millis(300)),
+        };
+        let sink = Arc::new(sink);
+        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
+            .await
+            .unwrap();
+        let ep = bound.local_addr().unwrap();
+        let (stop, shutdown) = oneshot::channel::<()>();
+        let server = tokio::spawn(run(
+            bound,
+            async {
+                let _ = shutdown.await;
+            },
+            Arc::clone(&sink),
+        ));
+        let mut first = AsyncLink::connect(&ep).await.unwrap();
+        first.send(b"one").await.unwrap();
+        let batch = tokio::time::timeout(WAIT, printed.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&batch.messages[0].payload[..], b"one");
+        let mut second = AsyncLink::connect(&ep).await.unwrap();
+        second.send(b"two").await.unwrap();
+        // Not served while the first holds the only slot...
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(printed.try_recv().is_err());
+        assert_eq!(sink.tally.connections.load(Ordering::Relaxed), 1);
+        // ...until the idle timeout closes the first.
+        let batch = tokio::time::timeout(WAIT, printed.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&batch.messages[0].payload[..], b"two");
+        assert!(tokio::time::timeout(WAIT, first.recv())
+            .await
+            .unwrap()
+            .is_err());
+        stop.send(()).unwrap();
+        tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        drop(second);
     }
 }

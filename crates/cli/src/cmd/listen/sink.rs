@@ -10,6 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::limits::Limits;
 use super::printer::{Batch, Received};
 
 /// The default `--drain-timeout`.
@@ -26,6 +27,8 @@ pub struct Sink {
     stop: CancellationToken,
     /// What has been received so far.
     pub tally: Tally,
+    /// The connection cap and the idle timeout.
+    pub limits: Limits,
 }
 
 /// Counters shared by every task of one listener.
@@ -64,6 +67,7 @@ impl Sink {
             drain: DEFAULT_DRAIN,
             stop: CancellationToken::new(),
             tally: Tally::default(),
+            limits: Limits::default(),
         }
     }
 
