@@ -200,11 +200,7 @@ impl Msg {
             Msg::FileSkip(i) => out.extend_from_slice(&i.to_be_bytes()),
             Msg::Error(kind, text) => {
                 out.push(*kind as u8);
-                let mut end = text.len().min(MAX_ERROR_LEN);
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                out.extend_from_slice(&text.as_bytes()[..end]);
+                out.extend_from_slice(clip_error(text).as_bytes());
             }
         }
     }
@@ -244,7 +240,9 @@ impl Msg {
             T_ERROR => {
                 let kind = ErrorKind::from_byte(r.u8()?);
                 let text = r.take(r.buf.len().min(MAX_ERROR_LEN))?;
-                Msg::Error(kind, String::from_utf8_lossy(text).into_owned())
+                // Replacement characters can make the text longer than its bytes were.
+                let text = String::from_utf8_lossy(text);
+                Msg::Error(kind, clip_error(&text).to_owned())
             }
             _ => return Err(ProtocolError::UnknownType(t)),
         };
@@ -256,6 +254,15 @@ impl Msg {
         }
         Ok(msg)
     }
+}
+
+/// An ERROR text cut to [`MAX_ERROR_LEN`] bytes on a character boundary.
+fn clip_error(text: &str) -> &str {
+    let mut end = text.len().min(MAX_ERROR_LEN);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn encode_entry(e: &Entry, out: &mut Vec<u8>) {
@@ -452,6 +459,17 @@ mod tests {
         round_trip(Msg::Done);
         round_trip(Msg::Result);
         round_trip(Msg::Error(ErrorKind::Refused, "no".into()));
+    }
+
+    #[test]
+    fn an_error_text_that_is_not_utf8_decodes_to_what_encodes_back() {
+        // Found by the copy_record fuzzer: lossy decoding grew 1,024 bytes past the limit.
+        let mut body = vec![1u8];
+        body.extend(std::iter::repeat(0xff).take(MAX_ERROR_LEN));
+        let m = Msg::decode(T_ERROR, &body).unwrap();
+        let mut again = Vec::new();
+        m.encode_body(&mut again);
+        assert_eq!(Msg::decode(T_ERROR, &again).unwrap(), m);
     }
 
     #[test]
