@@ -4,7 +4,6 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use tether::{Endpoint, Listener, DEFAULT_MAX_FRAME_LEN};
@@ -13,6 +12,7 @@ use tether_bench::server::{self, Embedded};
 use tether_bench::{Experiment, Pinning, Plan, Report, ServerMode, Session};
 
 use crate::cli::BenchArgs;
+use crate::cmd::rate_points::{frame_size, RatePoints};
 use crate::output::export::json::JsonExporter;
 use crate::output::export::plot::PlotExporter;
 use crate::output::export::table::TableExporter;
@@ -86,13 +86,6 @@ fn export(report: &Report, args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A size argument as a payload length, if it is within the frame limit.
-fn frame_size(n: u64) -> Option<usize> {
-    usize::try_from(n)
-        .ok()
-        .filter(|&n| n <= DEFAULT_MAX_FRAME_LEN)
-}
-
 fn plan_of(args: &BenchArgs) -> anyhow::Result<Plan> {
     let mut plan = Plan::new(args.quick);
     if !args.only.is_empty() {
@@ -106,27 +99,8 @@ fn plan_of(args: &BenchArgs) -> anyhow::Result<Plan> {
         bail!("--size {} is over the {limit} frame limit", args.size);
     };
     plan.size = size;
-    if !args.sizes.is_empty() {
-        let mut sizes = Vec::with_capacity(args.sizes.len());
-        for &s in &args.sizes {
-            match frame_size(s) {
-                Some(n) if n > 0 => sizes.push(n),
-                _ => bail!("--sizes: {s} is not between 1 byte and the {limit} frame limit"),
-            }
-        }
-        sizes.sort_unstable();
-        sizes.dedup();
-        plan.sizes = sizes;
-    }
-    if let Some(total) = args.total {
-        if total == 0 {
-            bail!("--total must be at least 1 byte");
-        }
-        plan.total = total;
-    }
-    if let Some(t) = args.max_time {
-        plan.max_time = Duration::from_secs_f64(t);
-    }
+    let points = RatePoints::of(args)?;
+    points.apply(&mut plan.sizes, &mut plan.total, &mut plan.max_time);
     Ok(plan)
 }
 

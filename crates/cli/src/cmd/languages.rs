@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
 use tether_bench::languages::{self, find_interop, LanguagePlan, LanguageReport, Sender};
 use tether_bench::latency::RoundBudget;
 use tether_bench::server::Embedded;
 use tether_bench::Session;
 
 use crate::cli::BenchArgs;
+use crate::cmd::rate_points::RatePoints;
 use crate::output::export::languages::{plot, table};
 use crate::output::export::{write_bytes, Target};
 use crate::output::progress::Progress;
@@ -94,27 +94,7 @@ fn plan_of(args: &BenchArgs) -> anyhow::Result<LanguagePlan> {
             python: python(),
         }
     };
-    if !args.sizes.is_empty() {
-        let mut sizes = Vec::new();
-        for &s in &args.sizes {
-            match usize::try_from(s) {
-                Ok(n) if n > 0 && n <= tether::DEFAULT_MAX_FRAME_LEN => sizes.push(n),
-                _ => bail!("--sizes: {s} is not between 1 byte and the frame limit"),
-            }
-        }
-        sizes.sort_unstable();
-        sizes.dedup();
-        plan.sizes = sizes;
-    }
-    if let Some(total) = args.total {
-        if total == 0 {
-            bail!("--total must be at least 1 byte");
-        }
-        plan.total = total;
-    }
-    if let Some(t) = args.max_time {
-        plan.max_time = Duration::from_secs_f64(t);
-    }
+    RatePoints::of(args)?.apply(&mut plan.sizes, &mut plan.total, &mut plan.max_time);
     Ok(plan)
 }
 

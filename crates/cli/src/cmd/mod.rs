@@ -6,4 +6,5 @@ pub mod completions;
 pub mod copy;
 pub mod languages;
 pub mod listen;
+pub mod rate_points;
 pub mod send;

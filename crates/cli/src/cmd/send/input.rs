@@ -2,6 +2,7 @@
 //! the limit and the last-line rule are the same as on the wire), `fixed:N`
 //! records, or raw bytes.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read};
 
 use anyhow::{bail, Context as _};
@@ -28,19 +29,10 @@ pub fn send_stream<R: Read>(
     sender: &mut Outgoing,
 ) -> anyhow::Result<()> {
     if let Some(record) = sender.record.clone() {
-        let mut lines = Lines::new(input, sender.max_frame_len);
-        let mut number = 0u64;
-        while let Some(line) = lines
-            .next_line()
-            .with_context(|| format!("line {} of {name}", number + 1))?
-        {
-            number += 1;
-            let text = String::from_utf8_lossy(&line);
-            let payload = pack(&record, &text.split_whitespace().collect::<Vec<_>>())
-                .with_context(|| format!("line {number} of {name}"))?;
-            sender.emit(&payload, lines.idle())?;
-        }
-        return Ok(());
+        return send_lines(input, name, sender, |line| {
+            let text = String::from_utf8_lossy(line);
+            pack(&record, &text.split_whitespace().collect::<Vec<_>>()).map(Cow::Owned)
+        });
     }
     match sender.framing {
         Framing::Raw => send_raw(input, sender),
@@ -59,18 +51,30 @@ pub fn send_stream<R: Read>(
             }
         }
         Framing::Length | Framing::Line => {
-            let mut lines = Lines::new(input, sender.max_frame_len);
-            let mut number = 0u64;
-            while let Some(line) = lines
-                .next_line()
-                .with_context(|| format!("line {} of {name}", number + 1))?
-            {
-                number += 1;
-                sender.emit(&line, lines.idle())?;
-            }
-            Ok(())
+            send_lines(input, name, sender, |line| Ok(Cow::Borrowed(line)))
         }
     }
+}
+
+/// Sends each line of `input` as the message `payload` makes of it (the
+/// line itself, borrowed, for plain framings); an error names the line.
+fn send_lines<R: Read>(
+    input: BufReader<R>,
+    name: &str,
+    sender: &mut Outgoing,
+    mut payload: impl FnMut(&[u8]) -> anyhow::Result<Cow<'_, [u8]>>,
+) -> anyhow::Result<()> {
+    let mut lines = Lines::new(input, sender.max_frame_len);
+    let mut number = 0u64;
+    while let Some(line) = lines
+        .next_line()
+        .with_context(|| format!("line {} of {name}", number + 1))?
+    {
+        number += 1;
+        let message = payload(&line).with_context(|| format!("line {number} of {name}"))?;
+        sender.emit(&message, lines.idle())?;
+    }
+    Ok(())
 }
 
 /// Raw framing: bytes are sent as they arrive, as nc does.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::{anyhow, Context};
+use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -178,6 +179,62 @@ fn rate_chart<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The coordinates of a rate chart: message size against a rate, both on
+/// log scales.
+pub(crate) type RateCoord = Cartesian2d<WithKeyPoints<LogCoord<f64>>, LogCoord<f64>>;
+
+/// The frame of a rate chart: caption, margin and the rate axis.
+pub(crate) struct RateAxes<'f> {
+    /// The chart's title.
+    pub caption: &'f str,
+    /// Its font size.
+    pub caption_size: u32,
+    /// Margin around the chart, pixels.
+    pub margin: u32,
+    /// The rate axis' description.
+    pub y_desc: &'f str,
+    /// The rate axis' range (whole decades).
+    pub y_range: (f64, f64),
+    /// The largest message size shown.
+    pub xmax: f64,
+    /// How the rate axis labels its ticks.
+    pub y_fmt: &'f dyn Fn(&f64) -> String,
+}
+
+/// Draws the axes and mesh of a rate chart (sizes on the decades and the
+/// binary sizes of [`tether_bench::plan::SIZES`]) and hands the chart back
+/// for its series.
+pub(crate) fn size_rate_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    axes: &RateAxes<'_>,
+) -> anyhow::Result<ChartContext<'a, DB, RateCoord>> {
+    let (ylo, yhi) = axes.y_range;
+    let mut chart = ChartBuilder::on(area)
+        .caption(axes.caption, font(axes.caption_size))
+        .margin(axes.margin)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(
+            (0.7f64..axes.xmax)
+                .log_scale()
+                .with_key_points(vec![1.0, 10.0, 100.0, 1024.0, 10240.0, 102400.0, 1048576.0]),
+            (ylo..yhi).log_scale(),
+        )
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("message size (bytes, log)")
+        .y_desc(axes.y_desc)
+        .x_label_formatter(&|v| size_label(v.round() as usize))
+        .y_label_formatter(axes.y_fmt)
+        .label_style(font(16))
+        .axis_desc_style(font(19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(plot_err)?;
+    Ok(chart)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn panel<DB: DrawingBackend>(
     area: DrawingArea<DB, Shift>,
@@ -196,30 +253,17 @@ fn panel<DB: DrawingBackend>(
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
-    let (ylo, yhi) = decades(lo, hi);
-    let mut chart = ChartBuilder::on(&area)
-        .caption(caption, font(22))
-        .margin(14)
-        .x_label_area_size(60)
-        .y_label_area_size(100)
-        .build_cartesian_2d(
-            (0.7f64..xmax)
-                .log_scale()
-                .with_key_points(vec![1.0, 10.0, 100.0, 1024.0, 10240.0, 102400.0, 1048576.0]),
-            (ylo..yhi).log_scale(),
-        )
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("message size (bytes, log)")
-        .y_desc(format!("{y_desc}, log"))
-        .x_label_formatter(&|v| size_label(v.round() as usize))
-        .y_label_formatter(y_fmt)
-        .label_style(font(16))
-        .axis_desc_style(font(19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(plot_err)?;
+    let y_desc = format!("{y_desc}, log");
+    let axes = RateAxes {
+        caption,
+        caption_size: 22,
+        margin: 14,
+        y_desc: &y_desc,
+        y_range: decades(lo, hi),
+        xmax,
+        y_fmt,
+    };
+    let mut chart = size_rate_chart(&area, &axes)?;
     for (i, mode) in RateMode::ALL.into_iter().enumerate() {
         let mut pts: Vec<(f64, f64)> = rates
             .iter()

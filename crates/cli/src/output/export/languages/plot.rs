@@ -10,8 +10,10 @@ use plotters::prelude::*;
 use tether_bench::control::Stack;
 use tether_bench::languages::{LanguageReport, Sender};
 
-use crate::output::export::plot::{colour, decades, font, plot_err, register_font, HEIGHT, WIDTH};
-use crate::output::units::{fmt_count, fmt_ns, size_label};
+use crate::output::export::plot::{
+    colour, decades, font, plot_err, register_font, size_rate_chart, RateAxes, HEIGHT, WIDTH,
+};
+use crate::output::units::{fmt_count, fmt_ns};
 
 /// Writes `languages.png` and `languages.svg` into `dir`; returns them.
 pub fn write(r: &LanguageReport, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -46,33 +48,17 @@ fn chart<DB: DrawingBackend>(
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
-    let (ylo, yhi) = decades(if lo.is_finite() { lo } else { 1.0 }, hi);
-    let xmax = r.sizes.iter().copied().max().unwrap_or(1) as f64 * 2.0;
-    let mut c = ChartBuilder::on(&root)
-        .caption(
-            "Which language is faster? One-way rate over TCP on loopback, by sender",
-            font(26),
-        )
-        .margin(18)
-        .x_label_area_size(60)
-        .y_label_area_size(100)
-        .build_cartesian_2d(
-            (0.7f64..xmax)
-                .log_scale()
-                .with_key_points(vec![1.0, 10.0, 100.0, 1024.0, 10240.0, 102400.0, 1048576.0]),
-            (ylo..yhi).log_scale(),
-        )
-        .map_err(plot_err)?;
-    c.configure_mesh()
-        .x_desc("message size (bytes, log)")
-        .y_desc("messages per second, log")
-        .x_label_formatter(&|v| size_label(v.round() as usize))
-        .y_label_formatter(&|v| fmt_count(*v))
-        .label_style(font(16))
-        .axis_desc_style(font(19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(plot_err)?;
+    let lo = if lo.is_finite() { lo } else { 1.0 };
+    let axes = RateAxes {
+        caption: "Which language is faster? One-way rate over TCP on loopback, by sender",
+        caption_size: 26,
+        margin: 18,
+        y_desc: "messages per second, log",
+        y_range: decades(lo, hi),
+        xmax: r.sizes.iter().copied().max().unwrap_or(1) as f64 * 2.0,
+        y_fmt: &|v| fmt_count(*v),
+    };
+    let mut c = size_rate_chart(&root, &axes)?;
     for (i, s) in r.senders.iter().enumerate() {
         let mut pts: Vec<(f64, f64)> = s
             .rates
