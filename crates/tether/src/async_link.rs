@@ -453,7 +453,7 @@ impl AsyncListener {
     pub fn local_addr(&self) -> Result<Endpoint> {
         Ok(match &self.inner {
             AsyncInner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
-            AsyncInner::Unix(_, file) => Endpoint::Unix(file.0.clone()),
+            AsyncInner::Unix(_, file) => Endpoint::Unix(file.path.clone()),
         })
     }
 }

@@ -30,6 +30,7 @@ mod listener;
 mod options;
 mod reader;
 mod sender;
+mod socket_file;
 mod stream;
 mod writer;
 

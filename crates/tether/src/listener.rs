@@ -3,8 +3,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::os::unix::net::UnixListener;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
@@ -44,15 +43,7 @@ pub(crate) enum Inner {
     Unix(UnixListener, SocketFile),
 }
 
-/// A Unix socket path, removed when the listener that bound it goes away.
-#[derive(Debug)]
-pub(crate) struct SocketFile(pub(crate) PathBuf);
-
-impl Drop for SocketFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+pub(crate) use crate::socket_file::SocketFile;
 
 impl Listener {
     /// Binds with default [`Options`] for the links it accepts.
@@ -85,11 +76,9 @@ impl Listener {
                 Inner::Tcp(bind_tcp(&addrs).map_err(bind_err)?)
             }
             Endpoint::Unix(path) => {
-                remove_stale_socket(path);
-                Inner::Unix(
-                    UnixListener::bind(path).map_err(bind_err)?,
-                    SocketFile(path.clone()),
-                )
+                let (listener, file) =
+                    SocketFile::bind(path, options.socket_mode).map_err(bind_err)?;
+                Inner::Unix(listener, file)
             }
             Endpoint::Udp { .. } => {
                 return Err(Error::WrongScheme {
@@ -133,7 +122,7 @@ impl Listener {
     pub fn local_addr(&self) -> Result<Endpoint> {
         Ok(match &self.inner {
             Inner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
-            Inner::Unix(_, file) => Endpoint::Unix(file.0.clone()),
+            Inner::Unix(_, file) => Endpoint::Unix(file.path.clone()),
         })
     }
 
@@ -165,17 +154,6 @@ fn bind_tcp(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
         }
     }
     Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address to bind")))
-}
-
-/// Removes a socket file nobody listens on, so a restarted server can bind.
-fn remove_stale_socket(path: &Path) {
-    use std::os::unix::fs::FileTypeExt;
-    let is_socket = std::fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_socket())
-        .unwrap_or(false);
-    if is_socket && UnixStream::connect(path).is_err() {
-        let _ = std::fs::remove_file(path);
-    }
 }
 
 impl AsRawFd for Listener {

@@ -40,6 +40,9 @@ pub struct Options {
     /// it sleeps in the kernel, so a reply that comes within it costs no
     /// wake-up. Off (zero) by default: while it spins, it burns a whole CPU.
     pub busy_poll: Duration,
+    /// Permissions of a Unix socket file a listener binds (default
+    /// `0o600`: other users cannot connect unless asked).
+    pub socket_mode: u32,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             nodelay: true,
             linger: DEFAULT_LINGER,
             busy_poll: Duration::ZERO,
+            socket_mode: 0o600,
         }
     }
 }
@@ -89,6 +93,12 @@ impl Options {
     /// a reply that arrives within it skips the sleep and the wake-up.
     pub fn busy_poll(mut self, busy_poll: Duration) -> Self {
         self.busy_poll = busy_poll;
+        self
+    }
+
+    /// Sets the permissions of a Unix socket file a listener binds.
+    pub fn socket_mode(mut self, mode: u32) -> Self {
+        self.socket_mode = mode;
         self
     }
 

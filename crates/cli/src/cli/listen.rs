@@ -86,6 +86,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
 
+    /// Permissions of a unix:// socket file, in octal (0600: only you may
+    /// connect; 0666: every user).
+    #[arg(long, default_value = "0600", value_name = "MODE", value_parser = parse_mode)]
+    pub socket_mode: u32,
+
     /// Print a live messages/s and bytes/s line on stderr, once a second.
     #[arg(long)]
     pub stats: bool,
@@ -110,4 +115,12 @@ pub struct ListenArgs {
     /// (32M, 64KiB). A peer that sends a larger frame is dropped.
     #[arg(long, default_value = "16 MiB", hide_default_value = true, value_name = "BYTES", value_parser = parse_frame_len)]
     pub max_frame_len: usize,
+}
+
+/// `0600`, `660`: an octal file mode.
+fn parse_mode(s: &str) -> Result<u32, String> {
+    match u32::from_str_radix(s, 8) {
+        Ok(mode) if mode <= 0o777 => Ok(mode),
+        _ => Err(format!("{s:?} is not an octal mode such as 0600")),
+    }
 }

@@ -59,7 +59,8 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
     let fd_limit = limits::raise_fd_limit().unwrap_or(1024);
     let options = Options::new()
         .framing(framing)
-        .max_frame_len(args.max_frame_len);
+        .max_frame_len(args.max_frame_len)
+        .socket_mode(args.socket_mode);
     // Bind before anything is printed, so "port in use" is the only line.
     let bound = Bound::bind(&args.endpoint, &options).await?;
     let output = args.output.as_deref().map(open_output).transpose()?;
