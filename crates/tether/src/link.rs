@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tether_proto::Framing;
+use tether_proto::{CodecError, Framing};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
@@ -41,6 +41,9 @@ use crate::writer::Writer;
 pub struct Link {
     reader: Reader,
     sender: Sender,
+    /// The peer broke the framing: the connection was closed, and every
+    /// later call reports this.
+    broken: Option<CodecError>,
 }
 
 fn endpoint_of<E>(endpoint: E) -> Result<Endpoint>
@@ -138,6 +141,7 @@ impl Link {
         Ok(Link {
             reader: Reader::new(stream, options.codec(), options.busy_poll),
             sender: Sender::new(writer),
+            broken: None,
         })
     }
 
@@ -161,17 +165,20 @@ impl Link {
     /// Sends one message. Written at once on an idle link, or gathered with
     /// the sends that follow within the linger (see [`Options::linger`]).
     pub fn send(&mut self, payload: &[u8]) -> Result<()> {
+        self.usable()?;
         self.sender.send(payload)
     }
 
     /// Gathers one message to be written by the next [`Link::flush`]; many
     /// small messages then cost one syscall.
     pub fn feed(&mut self, payload: &[u8]) -> Result<()> {
+        self.usable()?;
         self.sender.feed(payload)
     }
 
     /// Writes everything gathered by [`Link::feed`] or the linger.
     pub fn flush(&mut self) -> Result<()> {
+        self.usable()?;
         self.sender.flush()
     }
 
@@ -181,6 +188,7 @@ impl Link {
         I: IntoIterator<Item = B>,
         B: AsRef<[u8]>,
     {
+        self.usable()?;
         self.sender.send_all(messages)
     }
 
@@ -208,13 +216,17 @@ impl Link {
     /// [interruptible](Link::set_interruptible).
     pub fn recv(&mut self) -> Result<Bytes> {
         self.sender.before_receive()?;
-        self.reader.recv()
+        self.usable()?;
+        let got = self.reader.recv();
+        self.note(got)
     }
 
     /// Receives one message if one arrives within `timeout`; `Ok(None)` if not.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Bytes>> {
         self.sender.before_receive()?;
-        self.reader.recv_timeout(timeout)
+        self.usable()?;
+        let got = self.reader.recv_timeout(timeout);
+        self.note(got)
     }
 
     /// Receives a batch: waits up to `timeout` (`None`: for ever) for one
@@ -229,7 +241,9 @@ impl Link {
         timeout: Option<Duration>,
     ) -> Result<usize> {
         self.sender.before_receive()?;
-        self.reader.recv_batch(out, max, timeout)
+        self.usable()?;
+        let got = self.reader.recv_batch(out, max, timeout);
+        self.note(got)
     }
 
     /// Receives a batch without taking the messages out: waits up to
@@ -251,13 +265,17 @@ impl Link {
         F: FnMut(&[u8]),
     {
         self.sender.before_receive()?;
-        self.reader.recv_each(max, timeout, f)
+        self.usable()?;
+        let got = self.reader.recv_each(max, timeout, f);
+        self.note(got)
     }
 
     /// Receives one message if a whole one is already here; never waits.
     pub fn try_recv(&mut self) -> Result<Option<Bytes>> {
         self.sender.before_receive()?;
-        self.reader.try_recv()
+        self.usable()?;
+        let got = self.reader.try_recv();
+        self.note(got)
     }
 
     /// Sends one message and waits up to `timeout` (`None`: for ever) for
@@ -343,6 +361,39 @@ impl Link {
     /// answer.
     pub fn shutdown(&mut self, how: Shutdown) -> Result<()> {
         self.sender.shutdown(how)
+    }
+
+    /// Fails with the peer's framing error once it has broken the framing.
+    fn usable(&self) -> Result<()> {
+        match self.broken.as_ref().and_then(peer_fault) {
+            Some(e) => Err(Error::Codec(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// A framing error from the peer closes the connection (the protocol
+    /// says the receiver closes it) and is remembered for later calls.
+    fn note<T>(&mut self, got: Result<T>) -> Result<T> {
+        if let Err(Error::Codec(e)) = &got {
+            if let Some(copy) = peer_fault(e) {
+                self.broken = Some(copy);
+                let _ = self.sender.shutdown(Shutdown::Both);
+            }
+        }
+        got
+    }
+}
+
+/// A copy of a framing error the peer caused (not one of ours, such as an
+/// outgoing message over the limit, which leaves the link usable).
+fn peer_fault(e: &CodecError) -> Option<CodecError> {
+    match e {
+        CodecError::FrameTooLarge { len, max } => Some(CodecError::FrameTooLarge {
+            len: *len,
+            max: *max,
+        }),
+        CodecError::LineTooLong { max } => Some(CodecError::LineTooLong { max: *max }),
+        _ => None,
     }
 }
 
