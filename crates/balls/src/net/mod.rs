@@ -3,6 +3,7 @@
 //! calls [`Transport::pump`] once a frame and [`Transport::send`] for what
 //! its [`Peer`](crate::Peer) returns.
 
+pub mod event;
 mod reader;
 pub mod ring;
 pub mod textbook;

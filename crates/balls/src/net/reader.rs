@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tether::Link;
 
-use super::ring::NetEvent;
+use super::event::NetEvent;
 use super::POLL;
 use crate::wire::Message;
 use crate::world::Side;

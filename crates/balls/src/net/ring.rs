@@ -10,49 +10,15 @@ use std::time::{Duration, Instant};
 
 use tether::{Link, Listener, Options, Sender};
 
+use super::event::NetEvent;
 use super::reader::{read_link, StopFlag};
 use super::{Transport, POLL};
 use crate::backoff::Backoff;
 use crate::peer::{Output, Peer};
-use crate::wire::Message;
 use crate::world::Side;
 
 /// Longest wait for one connection attempt to the right neighbour.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// What the network threads tell the drawing loop.
-#[derive(Debug)]
-pub enum NetEvent {
-    /// A link is up; `generation` tells it from the links before it.
-    Up {
-        /// Which neighbour.
-        side: Side,
-        /// Which link.
-        generation: u64,
-        /// The neighbour's address.
-        endpoint: String,
-        /// Sends on it.
-        sender: Sender,
-    },
-    /// A message arrived.
-    Message {
-        /// Over which neighbour's link.
-        side: Side,
-        /// Which link.
-        generation: u64,
-        /// What.
-        message: Message,
-    },
-    /// A link broke or was closed.
-    Down {
-        /// Which neighbour.
-        side: Side,
-        /// Which link.
-        generation: u64,
-        /// Why.
-        reason: String,
-    },
-}
 
 /// The ring transport.
 pub struct Ring {
