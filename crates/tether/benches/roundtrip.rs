@@ -13,7 +13,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use tether::{Link, Listener, Options};
 
 const MESSAGES: u64 = 100_000;
@@ -172,15 +173,15 @@ fn roundtrip_unpinned(c: &mut Criterion) {
 
 /// A receiver that counts `MESSAGES` parsed frames per round and reports,
 /// taking each as a `Bytes` (`recv`) or borrowing them (`recv_each`).
-fn tether_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+fn tether_counter() -> Counter {
     counter(false)
 }
 
-fn borrowing_counter() -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+fn borrowing_counter() -> Counter {
     counter(true)
 }
 
-fn counter(borrowing: bool) -> (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>) {
+fn counter(borrowing: bool) -> Counter {
     let listener = Listener::bind("tcp://127.0.0.1:0").unwrap();
     let ep = listener.local_addr().unwrap();
     let (go_tx, go_rx) = mpsc::channel::<()>();
@@ -248,6 +249,34 @@ fn raw_counter() -> (String, mpsc::Sender<()>, mpsc::Receiver<u64>) {
     (addr, go_tx, done_rx)
 }
 
+/// A counting receiver: its endpoint, the go signal, and the bytes it
+/// counted once all messages arrived.
+type Counter = (tether::Endpoint, mpsc::Sender<()>, mpsc::Receiver<u64>);
+
+/// Times `MESSAGES` 4-byte messages written with `write` (`Link::feed` or
+/// `Link::send`) to a counting receiver, then a flush when `flush` says.
+fn count_sends(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    mut link: Link,
+    (_, go, done): &Counter,
+    write: fn(&mut Link, &[u8]) -> tether::Result<()>,
+    flush: bool,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            go.send(()).unwrap();
+            for i in 0..MESSAGES as u32 {
+                write(&mut link, &i.to_le_bytes()).unwrap();
+            }
+            if flush {
+                link.flush().unwrap();
+            }
+            done.recv().unwrap()
+        });
+    });
+}
+
 fn one_way(c: &mut Criterion) {
     // Sender and receiver on separate CPUs, as two busy processes would be.
     pin_to(1);
@@ -277,57 +306,38 @@ fn one_way(c: &mut Criterion) {
         });
     });
 
-    let (ep, go, done) = tether_counter();
-    let mut link = Link::connect(&ep).unwrap();
-    group.bench_function("tether_feed_flush", |b| {
-        b.iter(|| {
-            go.send(()).unwrap();
-            for i in 0..MESSAGES as u32 {
-                link.feed(&i.to_le_bytes()).unwrap();
-            }
-            link.flush().unwrap();
-            done.recv().unwrap()
-        });
-    });
+    let counter = tether_counter();
+    let link = Link::connect(&counter.0).unwrap();
+    count_sends(
+        &mut group,
+        "tether_feed_flush",
+        link,
+        &counter,
+        Link::feed,
+        true,
+    );
 
-    let (ep, go, done) = borrowing_counter();
-    let mut link = Link::connect(&ep).unwrap();
-    group.bench_function("tether_feed_flush_recv_each", |b| {
-        b.iter(|| {
-            go.send(()).unwrap();
-            for i in 0..MESSAGES as u32 {
-                link.feed(&i.to_le_bytes()).unwrap();
-            }
-            link.flush().unwrap();
-            done.recv().unwrap()
-        });
-    });
+    let counter = borrowing_counter();
+    let link = Link::connect(&counter.0).unwrap();
+    let name = "tether_feed_flush_recv_each";
+    count_sends(&mut group, name, link, &counter, Link::feed, true);
 
-    let (ep, go, done) = tether_counter();
-    let mut link = Link::connect(&ep).unwrap();
-    group.bench_function("tether_send_linger_default", |b| {
-        b.iter(|| {
-            go.send(()).unwrap();
-            for i in 0..MESSAGES as u32 {
-                link.send(&i.to_le_bytes()).unwrap();
-            }
-            link.flush().unwrap();
-            done.recv().unwrap()
-        });
-    });
+    let counter = tether_counter();
+    let link = Link::connect(&counter.0).unwrap();
+    let name = "tether_send_linger_default";
+    count_sends(&mut group, name, link, &counter, Link::send, true);
 
-    let (ep, go, done) = tether_counter();
-    let mut link = Link::connect_with(&ep, &Options::new().linger(Duration::ZERO)).unwrap();
+    let counter = tether_counter();
+    let link = Link::connect_with(&counter.0, &Options::new().linger(Duration::ZERO)).unwrap();
     group.sample_size(10);
-    group.bench_function("tether_send_linger_0", |b| {
-        b.iter(|| {
-            go.send(()).unwrap();
-            for i in 0..MESSAGES as u32 {
-                link.send(&i.to_le_bytes()).unwrap();
-            }
-            done.recv().unwrap()
-        });
-    });
+    count_sends(
+        &mut group,
+        "tether_send_linger_0",
+        link,
+        &counter,
+        Link::send,
+        false,
+    );
     group.finish();
 }
 
