@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Listen(args) => cmd::listen::run(args),
         Command::Send(args) => cmd::send::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Bridge(args) => cmd::bridge::run(args),
         Command::Balls(args) => cmd::balls::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Copy(args) => cmd::copy::run(args),

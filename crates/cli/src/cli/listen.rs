@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::Target;
 use clap::Args;
-use tether::Endpoint;
 
 use super::common::{parse_duration, parse_frame_len, FramingArg, FramingParser};
 
@@ -36,8 +36,11 @@ Examples:
   tether listen udp://0.0.0.0:9001 --json | jq .")]
 pub struct ListenArgs {
     /// Where to listen: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH
-    /// (port 0 picks a free port, shown on the first line).
-    pub endpoint: Endpoint,
+    /// (port 0 picks a free port, shown on the first line); or subscribe:
+    /// nats://HOST:PORT/SUBJECT, mqtt://HOST:PORT/TOPIC[?qos=1]
+    /// (wildcards allowed; credentials from TETHER_BROKER_USER and
+    /// TETHER_BROKER_PASSWORD or TETHER_BROKER_PASSWORD_FILE).
+    pub endpoint: Target,
 
     /// How messages are delimited on a stream: length (4-byte big-endian
     /// prefix), line (\n), fixed (records of --format's size, or fixed:N

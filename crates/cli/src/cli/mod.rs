@@ -2,18 +2,22 @@
 
 pub mod balls;
 mod bench;
+mod bridge;
 mod common;
 mod completions;
 mod copy;
 mod listen;
 mod send;
+mod target;
 
 pub use balls::BallsArgs;
 pub use bench::BenchArgs;
+pub use bridge::BridgeArgs;
 pub use completions::CompletionsArgs;
 pub use copy::CopyArgs;
 pub use listen::ListenArgs;
 pub use send::SendArgs;
+pub use target::Target;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +45,9 @@ pub enum Command {
     /// Measure latency and rates of each way of sending, on loopback or
     /// against a remote `tether bench --server`.
     Bench(BenchArgs),
+    /// Move messages between a link and a broker (nats://, mqtt://), or
+    /// between two brokers.
+    Bridge(BridgeArgs),
     /// Bounce balls across a ring of screens (a window, the terminal, or none).
     Balls(BallsArgs),
     /// Copy files and directories, encrypted and resumable, authenticated

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::Target;
 use clap::Args;
-use tether::Endpoint;
 
 use super::common::{parse_duration, parse_frame_len, FramingArg, FramingParser};
 
@@ -29,8 +29,10 @@ Examples:
   tether send tcp://127.0.0.1:9000 --format 'I 2s f' 1 ab 2.7
   tether send tcp://127.0.0.1:9000 --wait-reply ping  # against tether listen --echo: prints ping")]
 pub struct SendArgs {
-    /// Where to send: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH.
-    pub endpoint: Endpoint,
+    /// Where to send: tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH;
+    /// or publish: nats://HOST:PORT/SUBJECT, mqtt://HOST:PORT/TOPIC[?qos=1]
+    /// (one broker message per message).
+    pub endpoint: Target,
 
     /// Messages, one per argument; with --format, the record's values
     /// (integers, floats, true/false, text with \xNN escapes).

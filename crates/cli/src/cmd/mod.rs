@@ -2,6 +2,7 @@
 
 pub mod balls;
 pub mod bench;
+pub mod bridge;
 pub mod completions;
 pub mod copy;
 pub mod languages;

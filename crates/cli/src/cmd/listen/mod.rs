@@ -11,6 +11,7 @@
 //! shutdown future; `--count` and a failed write stop the server from
 //! inside.
 
+mod broker;
 mod connection;
 mod datagrams;
 mod limits;
@@ -34,7 +35,7 @@ use tokio::sync::mpsc;
 use self::printer::Printer;
 use self::server::Bound;
 use self::sink::Sink;
-use crate::cli::ListenArgs;
+use crate::cli::{ListenArgs, Target};
 use crate::output::caret::parse_format;
 use crate::output::render::Mode;
 use crate::output::summary::Summary;
@@ -54,7 +55,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<()> {
 }
 
 async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> anyhow::Result<()> {
-    let is_udp = matches!(args.endpoint, Endpoint::Udp { .. });
+    let is_udp = matches!(args.endpoint, Target::Link(Endpoint::Udp { .. }));
     // Many peers need many descriptors: take what the hard limit allows.
     let fd_limit = limits::raise_fd_limit().unwrap_or(1024);
     let options = Options::new()
@@ -62,13 +63,13 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         .max_frame_len(args.max_frame_len)
         .socket_mode(args.socket_mode);
     // Bind before anything is printed, so "port in use" is the only line.
-    let bound = Bound::bind(&args.endpoint, &options).await?;
+    let source = Source::open(&args.endpoint, &options).await?;
     let output = args.output.as_deref().map(open_output).transpose()?;
     let shutdown = shutdown_on(args.timeout)?;
     eprintln!(
         "listening on {} ({}) — Ctrl-C to stop",
-        bound.local_addr()?,
-        describe(is_udp, record.as_ref(), framing)
+        source.name()?,
+        source.describe(is_udp, record.as_ref(), framing)
     );
     let started = Instant::now();
 
@@ -95,9 +96,16 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
             stats::live(&sink, is_udp).await;
         }
     };
-    tokio::join!(server::run(bound, shutdown, Arc::clone(&sink)), stats);
+    let is_link = matches!(source, Source::Link(_));
+    let serve = async {
+        match source {
+            Source::Link(bound) => server::run(bound, shutdown, Arc::clone(&sink)).await,
+            Source::Broker(sub) => broker::run(sub, shutdown, Arc::clone(&sink)).await,
+        }
+    };
+    tokio::join!(serve, stats);
 
-    let connections = (!is_udp).then(|| sink.tally.connections.load(Ordering::Relaxed));
+    let connections = (is_link && !is_udp).then(|| sink.tally.connections.load(Ordering::Relaxed));
     let dropped = sink.tally.dropped.load(Ordering::Relaxed);
     let undelivered = sink.tally.undelivered.load(Ordering::Relaxed);
     // The printer ends once the last sender (held by the sink) is gone.
@@ -117,6 +125,38 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         // `| head` closed stdout: a normal way to stop.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write the output"),
+    }
+}
+
+/// Where messages come from: a bound socket or a broker subscription.
+enum Source {
+    Link(Bound),
+    Broker((tether_bridge::Broker, tether_bridge::Subscription)),
+}
+
+impl Source {
+    async fn open(target: &Target, options: &Options) -> anyhow::Result<Source> {
+        Ok(match target {
+            Target::Link(endpoint) => Source::Link(Bound::bind(endpoint, options).await?),
+            Target::Broker(url) => Source::Broker(broker::subscribe(url).await?),
+        })
+    }
+
+    fn name(&self) -> anyhow::Result<String> {
+        Ok(match self {
+            Source::Link(bound) => bound.local_addr()?.to_string(),
+            Source::Broker((broker, _)) => broker.url().to_string(),
+        })
+    }
+
+    fn describe(&self, is_udp: bool, record: Option<&Record>, framing: Framing) -> String {
+        match (self, record) {
+            (Source::Broker(_), Some(r)) => {
+                format!("one {:?} record per broker message", r.format())
+            }
+            (Source::Broker(_), None) => "one message per broker message".to_owned(),
+            (Source::Link(_), _) => describe(is_udp, record, framing),
+        }
     }
 }
 
@@ -145,7 +185,7 @@ fn open_output(path: &std::path::Path) -> anyhow::Result<BufWriter<File>> {
 /// handlers are installed here, before "listening on" is printed, so a
 /// signal sent as soon as that line appears is never the default (fatal)
 /// one.
-fn shutdown_on(timeout: Option<Duration>) -> anyhow::Result<impl Future<Output = ()>> {
+pub(crate) fn shutdown_on(timeout: Option<Duration>) -> anyhow::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut interrupt =
         signal(SignalKind::interrupt()).context("cannot install the Ctrl-C handler")?;

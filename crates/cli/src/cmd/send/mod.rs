@@ -2,6 +2,7 @@
 //! file or packed records. Blocking links, no runtime: one connection, and
 //! as few syscalls as the input allows.
 
+mod broker;
 mod input;
 mod outgoing;
 
@@ -14,7 +15,7 @@ use tether::{Framing, Record};
 
 use self::input::{pack, send_raw, send_stream, CHUNK};
 use self::outgoing::{Outgoing, WaitingForReply};
-use crate::cli::SendArgs;
+use crate::cli::{SendArgs, Target};
 use crate::output::caret::parse_format;
 
 /// Runs `tether send`.
@@ -25,7 +26,11 @@ pub fn run(args: SendArgs) -> anyhow::Result<()> {
     // Messages from arguments and files are made before connecting, so a
     // value that does not fit its field costs no connection.
     let prepared = prepare(&args, record.as_ref(), framing)?;
-    let mut sender = Outgoing::open(&args, framing, record)?;
+    let endpoint = match &args.endpoint {
+        Target::Link(endpoint) => endpoint,
+        Target::Broker(url) => return broker::send(&args, url, prepared, record.as_ref()),
+    };
+    let mut sender = Outgoing::open(&args, endpoint, framing, record)?;
     let endpoint = args.endpoint.to_string();
     send_all(&args, prepared, &mut sender)
         .and_then(|()| sender.finish())

@@ -40,14 +40,15 @@ impl Outgoing {
     /// Connects (or binds, for UDP) as the arguments say.
     pub fn open(
         args: &SendArgs,
+        endpoint: &Endpoint,
         framing: Framing,
         record: Option<Record>,
     ) -> anyhow::Result<Outgoing> {
         let options = Options::new()
             .framing(framing)
             .max_frame_len(args.max_frame_len);
-        let link = match &args.endpoint {
-            Endpoint::Udp { .. } => Wire::Datagram(DatagramLink::connect(&args.endpoint)?),
+        let link = match endpoint {
+            Endpoint::Udp { .. } => Wire::Datagram(DatagramLink::connect(endpoint)?),
             endpoint => Wire::Stream(match (args.retry, args.connect_timeout) {
                 (Some(within), _) => Link::connect_retry(endpoint, within, &options)?,
                 (None, Some(timeout)) => Link::connect_timeout(endpoint, timeout, &options)?,

