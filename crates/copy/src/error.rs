@@ -2,8 +2,6 @@
 
 use std::io;
 
-use crate::wire::ErrorKind;
-
 /// A peer broke the copy protocol (a malformed or unexpected record).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProtocolError {
@@ -180,3 +178,30 @@ fn is_disk_full(e: &io::Error) -> bool {
 
 /// Results of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Why a side gave up; sent in ERROR and used for exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Anything else.
+    Other = 1,
+    /// A record or file failed its check, or the peer broke the protocol.
+    Integrity = 2,
+    /// A name was refused, or a file exists and may not be overwritten.
+    Refused = 3,
+    /// The receiver's disk is full.
+    DiskFull = 4,
+    /// The user declined the manifest or pressed Ctrl-C.
+    Declined = 5,
+}
+
+impl ErrorKind {
+    pub(crate) fn from_byte(b: u8) -> ErrorKind {
+        match b {
+            2 => ErrorKind::Integrity,
+            3 => ErrorKind::Refused,
+            4 => ErrorKind::DiskFull,
+            5 => ErrorKind::Declined,
+            _ => ErrorKind::Other,
+        }
+    }
+}

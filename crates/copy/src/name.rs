@@ -1,5 +1,8 @@
 //! Names from the peer: the rules they must keep, and how to show them.
 
+/// Longest name in the manifest, in bytes.
+pub const MAX_NAME_LEN: usize = 4096;
+
 /// The suffix of a file being received.
 pub const PART_SUFFIX: &str = ".tether-part";
 
@@ -13,7 +16,7 @@ pub fn check(name: &str) -> Result<(), &'static str> {
     if name.starts_with('/') {
         return Err("absolute path");
     }
-    if name.len() > crate::wire::MAX_NAME_LEN {
+    if name.len() > MAX_NAME_LEN {
         return Err("name too long");
     }
     if name.chars().any(is_control) {

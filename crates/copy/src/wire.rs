@@ -4,7 +4,9 @@
 //! (`HELLO`, `PAKE`, `CONFIRM`) are plain; every later frame is a sealed
 //! record (see [`crate::seal`]) whose plaintext is one [`Msg`] body.
 
+pub use crate::error::ErrorKind;
 use crate::error::ProtocolError;
+pub use crate::name::MAX_NAME_LEN;
 
 /// Type byte of the HELLO frame.
 pub const T_HELLO: u8 = 0x01;
@@ -37,8 +39,6 @@ pub const T_ERROR: u8 = 0x7f;
 
 /// Largest plaintext of one sealed record (a DATA record's chunk).
 pub const MAX_RECORD_PLAINTEXT: usize = 1 << 20;
-/// Longest name in the manifest, in bytes.
-pub const MAX_NAME_LEN: usize = 4096;
 /// Most entries one manifest may hold.
 pub const MAX_ENTRIES: u64 = 4_000_000;
 /// Longest ERROR message, in bytes.
@@ -92,33 +92,6 @@ pub struct Offer {
     pub len: u64,
     /// BLAKE3 of those bytes.
     pub hash: [u8; 32],
-}
-
-/// Why a side gave up; sent in ERROR and used for exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Anything else.
-    Other = 1,
-    /// A record or file failed its check, or the peer broke the protocol.
-    Integrity = 2,
-    /// A name was refused, or a file exists and may not be overwritten.
-    Refused = 3,
-    /// The receiver's disk is full.
-    DiskFull = 4,
-    /// The user declined the manifest or pressed Ctrl-C.
-    Declined = 5,
-}
-
-impl ErrorKind {
-    fn from_byte(b: u8) -> ErrorKind {
-        match b {
-            2 => ErrorKind::Integrity,
-            3 => ErrorKind::Refused,
-            4 => ErrorKind::DiskFull,
-            5 => ErrorKind::Declined,
-            _ => ErrorKind::Other,
-        }
-    }
 }
 
 /// The plaintext of one sealed record.
