@@ -129,24 +129,30 @@ def render():
     return json.dumps({"version": 1, "vectors": vectors()}, indent=2) + "\n"
 
 
-def main(argv):
-    text = render()
+def write_or_check(path, text, count, script, argv):
+    """Writes `text` to `path`, or with --check only says whether it is current.
+
+    Shared by generate.py and generate_text.py, so both forms behave alike."""
+    name = os.path.basename(path)
     if "--check" in argv:
         try:
-            with open(OUT, encoding="utf-8") as f:
+            with open(path, encoding="utf-8") as f:
                 current = f.read()
         except FileNotFoundError:
             current = None
         if current != text:
-            print("frames.json is out of date: run python3 testdata/vectors/generate.py",
-                  file=sys.stderr)
+            print("%s is out of date: run python3 %s" % (name, script), file=sys.stderr)
             return 1
-        print("frames.json is up to date")
+        print("%s is up to date" % name)
         return 0
-    with open(OUT, "w", encoding="utf-8") as f:
+    with open(path, "w", encoding="utf-8") as f:
         f.write(text)
-    print("wrote %s (%d vectors)" % (os.path.relpath(OUT), len(vectors())))
+    print("wrote %s (%d vectors)" % (os.path.relpath(path), count))
     return 0
+
+
+def main(argv):
+    return write_or_check(OUT, render(), len(vectors()), "testdata/vectors/generate.py", argv)
 
 
 if __name__ == "__main__":

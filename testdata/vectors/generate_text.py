@@ -48,23 +48,8 @@ def render():
 
 
 def main(argv):
-    text = render()
-    if "--check" in argv:
-        try:
-            with open(OUT, encoding="utf-8") as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
-        if current != text:
-            print("frames.txt is out of date: run python3 testdata/vectors/generate_text.py",
-                  file=sys.stderr)
-            return 1
-        print("frames.txt is up to date")
-        return 0
-    with open(OUT, "w", encoding="utf-8") as f:
-        f.write(text)
-    print("wrote %s (%d vectors)" % (os.path.relpath(OUT), len(generate.vectors())))
-    return 0
+    return generate.write_or_check(OUT, render(), len(generate.vectors()),
+                                   "testdata/vectors/generate_text.py", argv)
 
 
 if __name__ == "__main__":
