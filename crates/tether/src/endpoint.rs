@@ -97,7 +97,11 @@ impl Endpoint {
     /// The endpoint of a Unix socket's address: its path, or an empty path
     /// for an unnamed socket (a client that never bound, one of a pair).
     pub(crate) fn unix_peer(path: Option<&Path>) -> Self {
-        Endpoint::Unix(path.map(Path::to_path_buf).unwrap_or_default())
+        // A listener's socket is bound in a detour directory and renamed
+        // into place; the kernel still reports the bound name.
+        let shown =
+            path.map(|p| crate::private_dir::undetour(p).unwrap_or_else(|| p.to_path_buf()));
+        Endpoint::Unix(shown.unwrap_or_default())
     }
 
     /// The scheme name: `tcp`, `udp` or `unix`.

@@ -28,10 +28,13 @@ mod error;
 mod link;
 mod listener;
 mod options;
+mod private_dir;
 mod reader;
 mod sender;
 mod socket_file;
 mod stream;
+#[cfg(target_os = "linux")]
+mod unix_diag;
 mod writer;
 
 #[cfg(feature = "tokio")]

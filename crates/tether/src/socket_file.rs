@@ -1,11 +1,13 @@
 //! The file of a Unix listening socket: what may be replaced before a
 //! bind, and removed after, without stealing another listener's socket.
 
-use std::fs::{self, Permissions};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+
+use crate::private_dir::{move_into_place, PrivateDir};
 
 /// A Unix socket path, removed when the listener that bound it goes away,
 /// but only while it is still the file this listener made.
@@ -18,16 +20,24 @@ pub(crate) struct SocketFile {
 
 impl SocketFile {
     /// Binds `path` with permissions `mode`, first removing a socket file
-    /// that nobody listens on.
+    /// that nobody listens on. The socket is made in a fresh directory of
+    /// mode 0700 beside the path, given its mode there, and only then
+    /// renamed into place: at no moment does the path exist with a mode
+    /// wider than `mode` (a bind then chmod would leave one, and a umask
+    /// change would be process-wide).
     pub(crate) fn bind(path: &Path, mode: u32) -> io::Result<(UnixListener, SocketFile)> {
         clear_stale(path)?;
-        let listener = UnixListener::bind(path)?;
-        let made = fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        let private = PrivateDir::beside(path)?;
+        let listener = private.bind(mode)?;
+        let made = fs::symlink_metadata(private.socket())
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+        move_into_place(private.socket(), path)?;
+        drop(private);
         let file = SocketFile {
             path: path.to_path_buf(),
             made,
         };
-        fs::set_permissions(path, Permissions::from_mode(mode))?;
         Ok((listener, file))
     }
 }
@@ -47,7 +57,9 @@ impl Drop for SocketFile {
 /// Removes a socket file only when a connect to it is refused (nobody
 /// listens); anything else at the path is an error that names it. A
 /// connect that fails otherwise (`EACCES`: another user's socket) is
-/// not proof of staleness, so the file stays.
+/// not proof of staleness, so the file stays. Where the kernel can say
+/// that a socket listens on the file, no connect is made at all, so a
+/// live listener never sees a probe.
 fn clear_stale(path: &Path) -> io::Result<()> {
     let meta = match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -69,14 +81,35 @@ fn clear_stale(path: &Path) -> io::Result<()> {
             format!("{what} is at the path; not replaced"),
         ));
     }
+    if listened_on(&meta) {
+        return Err(live());
+    }
+    // Nobody in this network namespace listens (or the kernel could not
+    // say): the connect decides, and is refused unless a listener of
+    // another namespace shares the file.
     match UnixStream::connect(path) {
-        Ok(_) => Err(io::Error::new(
-            io::ErrorKind::AddrInUse,
-            "a listener is live on this socket",
-        )),
+        Ok(_) => Err(live()),
         Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => fs::remove_file(path),
         Err(e) => Err(e),
     }
+}
+
+/// Whether the kernel lists a listener bound to this file.
+#[cfg(target_os = "linux")]
+fn listened_on(meta: &fs::Metadata) -> bool {
+    crate::unix_diag::listening_on(meta.dev(), meta.ino()).unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn listened_on(_: &fs::Metadata) -> bool {
+    false
+}
+
+fn live() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "a listener is live on this socket",
+    )
 }
 
 #[cfg(test)]
@@ -84,6 +117,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("tether-sf-{}-{name}", std::process::id()));
