@@ -3,6 +3,7 @@
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -48,11 +49,14 @@ impl Listener {
 
 /// Listens on `endpoint` (`tcp://HOST:PORT`, port 0 for any free port, or
 /// `unix:///PATH`). Accepted links get the framing options given here.
+/// `socket_mode` is the permission of a Unix socket file (default 0o600:
+/// only this user may connect; 0o666: every user).
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, framing="length", max_frame_len=None, nodelay=true,
-    linger=None, busy_poll=None,
+    linger=None, busy_poll=None, socket_mode=0o600,
 ))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn listen(
     py: Python<'_>,
     endpoint: &str,
@@ -61,8 +65,15 @@ pub(crate) fn listen(
     nodelay: bool,
     linger: Option<f64>,
     busy_poll: Option<f64>,
+    socket_mode: u32,
 ) -> PyResult<Listener> {
-    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll)?;
+    if socket_mode > 0o777 {
+        return Err(PyValueError::new_err(format!(
+            "socket_mode must be a permission such as 0o600 (at most 0o777), got {socket_mode:#o}"
+        )));
+    }
+    let opts =
+        options(framing, max_frame_len, nodelay, linger, busy_poll)?.socket_mode(socket_mode);
     let listener = tether::Listener::bind_with(endpoint, &opts).map_err(|e| to_py(py, e))?;
     Ok(Listener {
         inner: Mutex::new(Some(Arc::new(listener))),

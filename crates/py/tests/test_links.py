@@ -50,6 +50,25 @@ def test_unix_socket_file_removed_on_close(sock_path: str) -> None:
     assert srv.closed
 
 
+def test_unix_socket_mode(sock_path: str) -> None:
+    import os
+    import stat
+
+    with tether.listen("unix://" + sock_path):
+        assert stat.S_IMODE(os.stat(sock_path).st_mode) == 0o600
+    with tether.listen("unix://" + sock_path, socket_mode=0o660):
+        assert stat.S_IMODE(os.stat(sock_path).st_mode) == 0o660
+    with pytest.raises(ValueError, match="socket_mode"):
+        tether.listen("unix://" + sock_path, socket_mode=0o1777)
+
+
+def test_a_second_listen_is_refused_unseen(sock_path: str) -> None:
+    with tether.listen("unix://" + sock_path) as live:
+        with pytest.raises(tether.TetherError, match="live"):
+            tether.listen("unix://" + sock_path)
+        assert live.accept(timeout=0.2) is None
+
+
 def test_udp_round_trip() -> None:
     with tether.DatagramLink.bind("udp://127.0.0.1:0") as server:
         with tether.DatagramLink.connect(server.local_addr) as client:

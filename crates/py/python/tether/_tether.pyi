@@ -166,6 +166,7 @@ def listen(
     nodelay: bool = True,
     linger: Optional[float] = None,
     busy_poll: Optional[float] = None,
+    socket_mode: int = 0o600,
 ) -> Listener: ...
 def pair(
     *,
