@@ -148,6 +148,43 @@ impl Broker {
         result.map_err(|why| self.fail(&why))
     }
 
+    /// Whether the client is connected now (a publish would go out, not
+    /// wait in the client for a reconnect).
+    pub fn is_connected(&self) -> bool {
+        match &self.inner {
+            #[cfg(feature = "nats")]
+            Inner::Nats(n) => n.is_connected(),
+            #[cfg(feature = "mqtt")]
+            Inner::Mqtt(m) => m.is_connected(),
+        }
+    }
+
+    /// Which connection this is: it changes whenever the client connects
+    /// again. Take it before publishing and hand it to [`Broker::confirm`].
+    pub fn epoch(&self) -> u64 {
+        match &self.inner {
+            #[cfg(feature = "nats")]
+            Inner::Nats(n) => n.epoch(),
+            #[cfg(feature = "mqtt")]
+            Inner::Mqtt(m) => m.epoch(),
+        }
+    }
+
+    /// Waits (at most `wait`) until the broker has taken everything
+    /// published so far (NATS: a PING answered; MQTT: every QoS 1
+    /// message acknowledged, at QoS 0 written) on connection `epoch`.
+    /// `false` if the connection changed or the wait ran out: what was
+    /// published since may be lost, and should be published again.
+    pub async fn confirm(&self, epoch: u64, wait: std::time::Duration) -> bool {
+        let taken = match &self.inner {
+            #[cfg(feature = "nats")]
+            Inner::Nats(n) => n.confirm(wait).await,
+            #[cfg(feature = "mqtt")]
+            Inner::Mqtt(m) => m.confirm(epoch, wait).await,
+        };
+        taken && self.epoch() == epoch
+    }
+
     /// How many times the connection was lost so far.
     pub fn disconnects(&self) -> u64 {
         match &self.inner {

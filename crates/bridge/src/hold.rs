@@ -45,6 +45,22 @@ impl Hold {
         self.queue.pop_front()
     }
 
+    /// Whether the next push would be dropped.
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= self.cap
+    }
+
+    /// The held messages from the `skip`th on, oldest first: the ones not
+    /// yet handed to the far side when `skip` were.
+    pub fn from(&self, skip: usize) -> impl Iterator<Item = &Bytes> {
+        self.queue.iter().skip(skip)
+    }
+
+    /// The oldest `n` messages were confirmed delivered: they leave.
+    pub fn confirm(&mut self, n: usize) {
+        self.queue.drain(..n.min(self.queue.len()));
+    }
+
     /// Messages held.
     pub fn len(&self) -> usize {
         self.queue.len()
@@ -86,6 +102,22 @@ mod tests {
         assert_eq!(h.front().map(|b| &b[..]), Some(&b"b"[..]));
         assert_eq!(h.abandon(), 2);
         assert_eq!((h.len(), h.dropped(), h.is_empty()), (0, 3, true));
+    }
+
+    #[test]
+    fn confirmed_messages_leave_oldest_first() {
+        let mut h = Hold::new(3);
+        for m in [&b"a"[..], b"b", b"c"] {
+            h.push(Bytes::copy_from_slice(m));
+        }
+        assert!(h.is_full());
+        let rest: Vec<&[u8]> = h.from(1).map(|b| &b[..]).collect();
+        assert_eq!(rest, [&b"b"[..], b"c"]);
+        h.confirm(2);
+        assert_eq!((h.len(), h.front().map(|b| &b[..])), (1, Some(&b"c"[..])));
+        h.confirm(5);
+        assert!(h.is_empty() && !h.is_full());
+        assert_eq!(h.dropped(), 0);
     }
 
     #[test]

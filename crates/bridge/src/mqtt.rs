@@ -3,7 +3,7 @@
 //! waits for every QoS 1 message), and after a lost connection waits as
 //! [`Backoff`] says before the next poll reconnects.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,7 +31,11 @@ struct Shared {
     acked: AtomicU64,
     subacks: AtomicU64,
     disconnects: AtomicU64,
+    connected: AtomicBool,
     progress: Notify,
+    /// The topic subscribed to, subscribed again after a reconnect (a
+    /// clean session, or a broker restarted, has forgotten it).
+    topic: Mutex<Option<String>>,
     echoes: Mutex<Option<Echoes>>,
     subscriber: Mutex<Option<mpsc::Sender<Incoming>>>,
 }
@@ -75,7 +79,14 @@ impl Mqtt {
         let shared = Arc::new(Shared::default());
         let (ready, connected) = oneshot::channel();
         let qos = qos(url.qos);
-        tokio::spawn(drive(eventloop, Arc::clone(&shared), qos, ready));
+        let resubscribe = client.clone();
+        tokio::spawn(drive(
+            eventloop,
+            resubscribe,
+            Arc::clone(&shared),
+            qos,
+            ready,
+        ));
         let fail = |why: String| Error::Connect {
             broker: url.to_string(),
             why,
@@ -127,6 +138,9 @@ impl Mqtt {
         if let Ok(mut e) = self.shared.echoes.lock() {
             *e = Some(Echoes::new(ECHOES));
         }
+        if let Ok(mut t) = self.shared.topic.lock() {
+            *t = Some(url.subject.clone());
+        }
         let before = self.shared.subacks.load(Ordering::Acquire);
         self.client
             .subscribe(url.subject.clone(), self.qos)
@@ -164,6 +178,33 @@ impl Mqtt {
         })
     }
 
+    pub(crate) fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Acquire)
+    }
+
+    /// Connections lost so far: the event loop counts a loss before it
+    /// reconnects, and acknowledgements of the new connection come after.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.shared.disconnects.load(Ordering::Acquire)
+    }
+
+    pub(crate) async fn confirm(&self, epoch: u64, wait: Duration) -> bool {
+        let published = self.shared.published.load(Ordering::Acquire);
+        let taken = async {
+            loop {
+                let notified = self.shared.progress.notified();
+                if self.epoch() != epoch {
+                    return false;
+                }
+                if self.shared.acked.load(Ordering::Acquire) >= published {
+                    return true;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(wait, taken).await.unwrap_or(false)
+    }
+
     pub(crate) fn disconnects(&self) -> u64 {
         self.shared.disconnects.load(Ordering::Relaxed)
     }
@@ -171,6 +212,7 @@ impl Mqtt {
 
 async fn drive(
     mut eventloop: EventLoop,
+    client: AsyncClient,
     shared: Arc<Shared>,
     qos: QoS,
     ready: oneshot::Sender<std::result::Result<(), String>>,
@@ -179,10 +221,15 @@ async fn drive(
     let mut backoff = Backoff::default();
     loop {
         match eventloop.poll().await {
-            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff.succeeded();
-                if let Some(r) = ready.take() {
-                    let _ = r.send(Ok(()));
+                shared.connected.store(true, Ordering::Release);
+                match ready.take() {
+                    Some(r) => {
+                        let _ = r.send(Ok(()));
+                    }
+                    None if !ack.session_present => resubscribe(&client, &shared, qos),
+                    None => {}
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => deliver(&shared, p.topic, p.payload).await,
@@ -201,7 +248,11 @@ async fn drive(
                 if matches!(e, rumqttc::ConnectionError::RequestsDone) {
                     break;
                 }
-                shared.disconnects.fetch_add(1, Ordering::Relaxed);
+                // A lost connection, not a failed attempt to reconnect.
+                if shared.connected.swap(false, Ordering::AcqRel) {
+                    shared.disconnects.fetch_add(1, Ordering::AcqRel);
+                }
+                shared.progress.notify_waiters();
                 let at = backoff.failed(Instant::now());
                 tokio::time::sleep_until(at.into()).await;
             }
@@ -212,6 +263,16 @@ async fn drive(
         s.take();
     }
     shared.progress.notify_waiters();
+}
+
+/// Subscribes again to the topic, from another task: the request goes
+/// through the channel this event loop drains.
+fn resubscribe(client: &AsyncClient, shared: &Shared, qos: QoS) {
+    let topic = shared.topic.lock().ok().and_then(|t| t.clone());
+    if let Some(topic) = topic {
+        let client = client.clone();
+        tokio::spawn(async move { client.subscribe(topic, qos).await });
+    }
 }
 
 fn progress(counter: &AtomicU64, shared: &Shared) {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::{ConnectOptions, Event, HeaderMap};
+use async_nats::{ConnectOptions, Event, HeaderMap, RequestErrorKind};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
@@ -16,6 +16,9 @@ use crate::broker::Incoming;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::url::BrokerUrl;
+
+/// Where confirmation requests go (nothing should serve it).
+const CONFIRM_SUBJECT: &str = "_TETHER.confirm";
 
 /// The header naming the bridge a message came through.
 pub const ORIGIN: &str = "Tether-Origin";
@@ -132,6 +135,30 @@ impl Nats {
 
     pub(crate) async fn close(&self) -> std::result::Result<(), String> {
         self.client.flush().await.map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Connections made so far: the connector counts one before the new
+    /// connection carries anything, so a PING answered on a later
+    /// connection shows up as a changed epoch.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.client.statistics().connects.load(Ordering::Acquire)
+    }
+
+    /// A round trip on this connection: a request to a subject no one
+    /// serves. The server answers "no responders" only after it has handled
+    /// every message published before it (a flush only empties the client's
+    /// buffer into the socket, and `no_echo` rules out a message to self).
+    pub(crate) async fn confirm(&self, wait: Duration) -> bool {
+        let probe = self.client.request(CONFIRM_SUBJECT, Bytes::new());
+        match tokio::time::timeout(wait, probe).await {
+            Ok(Ok(_)) => true,
+            Ok(Err(e)) => e.kind() == RequestErrorKind::NoResponders,
+            Err(_) => false,
+        }
     }
 
     pub(crate) fn disconnects(&self) -> u64 {

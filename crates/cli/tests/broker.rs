@@ -4,62 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod broker_support;
 mod listen_send_support;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use listen_send_support::{free_port, listen, send, tether, WAIT};
-
-/// A broker process, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(program: &str, args: &[&str], port: u16) -> Server {
-    let child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program} (.ci/test installs it): {e}"));
-    let server = Server { child, port };
-    let deadline = Instant::now() + WAIT;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{program} did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    server
-}
-
-fn nats() -> Server {
-    let port = free_port();
-    start(
-        "nats-server",
-        &["-a", "127.0.0.1", "-p", &port.to_string()],
-        port,
-    )
-}
-
-fn mosquitto() -> Server {
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("tether-mosq-{port}.conf"));
-    std::fs::write(&dir, format!("listener {port} 127.0.0.1\nallow_anonymous true\n# Past 1000 queued QoS 1 messages (the default) mosquitto drops them for a\n# slow subscriber: keep them all, as a broker meant for QoS 1 should.\nmax_queued_messages 0\n")).unwrap();
-    start("mosquitto", &["-c", dir.to_str().unwrap()], port)
-}
+use broker_support::{bridge, mosquitto, nats, numbers_from, Server};
+use listen_send_support::{listen, send, WAIT};
 
 #[test]
 fn nats_send_and_listen_records() {
@@ -166,41 +119,6 @@ fn credentials_in_the_url_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("TETHER_BROKER_PASSWORD"));
 }
 
-/// Starts `tether bridge FROM TO` and returns it with the address it
-/// listens on (for a link FROM), read from stderr.
-fn bridge(from: &str, to: &str) -> (Child, Option<String>, BufReader<std::process::ChildStderr>) {
-    let mut child = tether()
-        .args(["bridge", from, to])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.starts_with("bridging"), "{line}");
-    let mut addr = None;
-    if from.starts_with("tcp://") {
-        line.clear();
-        err.read_line(&mut line).unwrap();
-        addr = line.trim().strip_prefix("listening on ").map(str::to_owned);
-    }
-    (child, addr, err)
-}
-
-fn stop(mut child: Child, mut err: BufReader<std::process::ChildStderr>) -> String {
-    unsafe { libc_kill(child.id() as i32, 2) };
-    let mut rest = String::new();
-    let _ = std::io::Read::read_to_string(&mut err, &mut rest);
-    assert!(child.wait().unwrap().success(), "{rest}");
-    rest
-}
-
-extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
 const N: u32 = 100_000;
 /// Messages per mosquitto_pub run. mosquitto_pub 2.0.11 `-l` at QoS 1
 /// ends its session early once its 16-bit message ids wrap (past 65,535
@@ -210,10 +128,6 @@ const PUB_RUN: u32 = 25_000;
 
 fn numbers(n: u32) -> String {
     numbers_from(0, n)
-}
-
-fn numbers_from(start: u32, end: u32) -> String {
-    (start..end).map(|i| format!("{i}\n")).collect()
 }
 
 /// Publishes `input` with mosquitto_pub at QoS 1 in one session: `-s`
@@ -239,11 +153,12 @@ fn bridge_tcp_to_nats_carries_100k_in_order() {
         &format!("nats://127.0.0.1:{p}/grid.bits"),
         &["--format", "!I", "-n", &N.to_string()],
     );
-    let (child, addr, err) = bridge(
+    let bridge = bridge(
         "tcp://127.0.0.1:0",
         &format!("nats://127.0.0.1:{p}/grid.bits"),
+        &[],
     );
-    let addr = addr.unwrap();
+    let addr = bridge.addr.clone().unwrap();
     send(&[&addr, "--format", "!I", "--stdin"])
         .write_stdin(numbers(N))
         .assert()
@@ -252,7 +167,7 @@ fn bridge_tcp_to_nats_carries_100k_in_order() {
         assert_eq!(listener.line(), format!("grid.bits  ({i},)"));
     }
     assert!(listener.wait().0.success());
-    let summary = stop(child, err);
+    let summary = bridge.stop();
     assert!(
         summary.contains(&format!("{N} messages passed, 0 refused, 0 dropped")),
         "{summary}"
@@ -265,7 +180,11 @@ fn bridge_mqtt_to_tcp_carries_100k_in_order_at_qos1() {
     let p = broker.port.to_string();
     let mut listener = listen("tcp://127.0.0.1:0", &[]);
     let target = listener.endpoint.clone();
-    let (child, _, err) = bridge(&format!("mqtt://127.0.0.1:{p}/cmd/device7?qos=1"), &target);
+    let bridge = bridge(
+        &format!("mqtt://127.0.0.1:{p}/cmd/device7?qos=1"),
+        &target,
+        &[],
+    );
     for start in (0..N).step_by(PUB_RUN as usize) {
         let lines = numbers_from(start, (start + PUB_RUN).min(N));
         mosquitto_pub(&p, "cmd/device7", "-l", lines.as_bytes());
@@ -276,7 +195,7 @@ fn bridge_mqtt_to_tcp_carries_100k_in_order_at_qos1() {
             .unwrap_or_else(|| panic!("message {i} did not come"));
         assert!(line.ends_with(&format!("  {i}")), "message {i}: {line}");
     }
-    let summary = stop(child, err);
+    let summary = bridge.stop();
     assert!(
         summary.contains(&format!("{N} messages passed, 0 refused, 0 dropped")),
         "{summary}"
@@ -307,11 +226,12 @@ fn bridge_tcp_to_mqtt_carries_100k_in_order_at_qos1() {
         child: sub,
         port: p,
     };
-    let (child, addr, err) = bridge(
+    let bridge = bridge(
         "tcp://127.0.0.1:0",
         &format!("mqtt://127.0.0.1:{p}/grid/bits?qos=1"),
+        &[],
     );
-    let addr = addr.unwrap();
+    let addr = bridge.addr.clone().unwrap();
     let out = BufReader::new(sub.child.stdout.take().unwrap());
     let (tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -346,6 +266,6 @@ fn bridge_tcp_to_mqtt_carries_100k_in_order_at_qos1() {
         assert_eq!(line, next.to_string(), "message {next}");
         next += 1;
     }
-    let summary = stop(child, err);
+    let summary = bridge.stop();
     assert!(summary.contains("0 refused, 0 dropped"), "{summary}");
 }

@@ -4,6 +4,7 @@
 //! counted, never lost silently.
 
 mod from_link;
+mod publisher;
 mod tally;
 mod to_link;
 
@@ -41,9 +42,12 @@ async fn bridge(args: BridgeArgs, record: Option<Record>) -> anyhow::Result<()> 
             if args.both {
                 bail!("--both needs two brokers; a link FROM is listened on, one way");
             }
+            if to.is_wildcard() {
+                bail!("cannot publish to a wildcard ({to}); name one subject or topic");
+            }
             let broker = connect(to, &origin).await?;
-            eprintln!("bridging {} -> {to} — Ctrl-C to stop", from);
-            from_link::run(from, &options, broker, &tally, shutdown).await?;
+            eprintln!("bridging {from} -> {to} — Ctrl-C to stop");
+            from_link::run(from, &options, broker, args.hold, &tally, shutdown).await?;
         }
         (Target::Broker(from), Target::Link(to)) => {
             if args.both {
