@@ -92,7 +92,7 @@ impl Run {
 fn nats_py_receives_what_tether_send_published() {
     let r = run("natspy-sub");
     let (url, sent, out) = (&r.url, &r.sent, &r.out);
-    let mut sub = peer(&["sub", &url, "grid.bits", "3", out.to_str().unwrap()])
+    let mut sub = peer(&["sub", url, "grid.bits", "3", out.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
