@@ -54,6 +54,8 @@ pub fn persistent(session: &mut Session, spec: &ConnectSpec) -> anyhow::Result<C
         nodelay: true,
         max_datagrams: 0,
         cpu: None,
+        owned_recv: false,
+        busy_poll_ns: None,
     };
     let budget = RoundBudget {
         warmup: 0,
@@ -61,7 +63,7 @@ pub fn persistent(session: &mut Session, spec: &ConnectSpec) -> anyhow::Result<C
         time: spec.time,
     };
     let (r, _) = session.test(&settings, |endpoint| {
-        let mut p = pinger(endpoint, Stack::Tether, true, spec.size)?;
+        let mut p = pinger(endpoint, Stack::Tether, true, spec.size, None)?;
         latency::rounds(p.as_mut(), &budget)
     })?;
     Ok(run_of(r.hist.len(), r.seconds, r.capped))
@@ -76,6 +78,8 @@ pub fn per_connection(session: &mut Session, spec: &ConnectSpec) -> anyhow::Resu
         nodelay: true,
         max_datagrams: 0,
         cpu: None,
+        owned_recv: false,
+        busy_poll_ns: None,
     };
     let payload = payload(spec.size);
     let options = Options::new();

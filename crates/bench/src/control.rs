@@ -28,6 +28,9 @@ pub const PROTOCOL: u32 = 1;
 /// make the other allocate by its own word.
 pub const MAX_CONTROL_MESSAGE: usize = 64 * 1024;
 
+/// The longest busy poll a server spins for, whatever a client asks.
+pub const MAX_BUSY_POLL: Duration = Duration::from_millis(10);
+
 /// How long a client waits for `ready`, and for `results` after `done`.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -106,6 +109,15 @@ pub struct TestSettings {
     /// pinning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<usize>,
+    /// tether sink: receive with `Link::recv`, one `Bytes` per message,
+    /// instead of borrowing each buffered message (`Link::recv_each`).
+    /// Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub owned_recv: bool,
+    /// tether echo: spin on non-blocking reads for this many nanoseconds
+    /// before sleeping (`Options::busy_poll`). Absent means no spinning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_poll_ns: Option<u64>,
 }
 
 /// What the server counted.

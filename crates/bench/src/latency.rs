@@ -5,12 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::control::{Role, Stack, TestSettings, Transport};
+use crate::control::{Role, ServerResults, Stack, TestSettings, Transport};
 use crate::ping::{pinger, Pinger};
 use crate::report::Latency;
 use crate::session::Session;
 use anyhow::{bail, Context};
 use hdrhistogram::Histogram;
+use tether::Endpoint;
 
 /// Counts and time of one point.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +37,9 @@ pub struct LatencySpec {
     pub size: usize,
     /// Counts and time.
     pub budget: RoundBudget,
+    /// tether only: both ends spin on non-blocking reads this long before
+    /// they sleep (`Options::busy_poll`); `None` blocks at once.
+    pub busy_poll: Option<Duration>,
 }
 
 /// What a run of round trips gave.
@@ -123,6 +127,16 @@ pub fn rounds(p: &mut dyn Pinger, budget: &RoundBudget) -> anyhow::Result<Rounds
     Ok(r.finish())
 }
 
+fn pinger_of(endpoint: &Endpoint, spec: &LatencySpec) -> anyhow::Result<Box<dyn Pinger>> {
+    pinger(
+        endpoint,
+        spec.stack,
+        spec.nodelay,
+        spec.size,
+        spec.busy_poll,
+    )
+}
+
 fn settings_of(spec: &LatencySpec) -> TestSettings {
     TestSettings {
         role: Role::Echo,
@@ -131,6 +145,8 @@ fn settings_of(spec: &LatencySpec) -> TestSettings {
         nodelay: spec.nodelay,
         max_datagrams: 0,
         cpu: None,
+        owned_recv: false,
+        busy_poll_ns: spec.busy_poll.map(|d| d.as_nanos() as u64),
     }
 }
 
@@ -148,51 +164,73 @@ fn checked(spec: &LatencySpec, r: &Rounds) -> anyhow::Result<Latency> {
 /// Measures one point against the server.
 pub fn measure(session: &mut Session, spec: &LatencySpec) -> anyhow::Result<Latency> {
     let (r, _) = session.test(&settings_of(spec), |endpoint| {
-        let mut p = pinger(endpoint, spec.stack, spec.nodelay, spec.size)?;
+        let mut p = pinger_of(endpoint, spec)?;
         rounds(p.as_mut(), &spec.budget)
     })?;
     checked(spec, &r)
 }
 
-/// Measures two points taking turns every few milliseconds, each over its
-/// own control session, so both see the same machine: the fair way to
-/// compare tether with std::net on a machine doing other work. The time cap
-/// is the sum of the two.
-pub fn measure_pair(
-    sessions: [&mut Session; 2],
-    specs: [&LatencySpec; 2],
-) -> anyhow::Result<[Latency; 2]> {
-    let [sa, sb] = sessions;
-    let [a, b] = specs;
-    let ea = sa.begin(&settings_of(a))?;
-    let eb = match sb.begin(&settings_of(b)) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = sa.finish();
-            return Err(e);
+/// Measures points taking turns every few rounds, each over its own control
+/// session, so all see the same machine: the fair way to compare tether
+/// with std::net on a machine doing other work. The time cap is the sum of
+/// theirs. Gives one figure per spec, in order.
+pub fn measure_turns(
+    sessions: Vec<&mut Session>,
+    specs: &[LatencySpec],
+) -> anyhow::Result<Vec<Latency>> {
+    if sessions.len() != specs.len() {
+        bail!("{} sessions for {} points", sessions.len(), specs.len());
+    }
+    let mut begun: Vec<(&mut Session, Endpoint)> = Vec::with_capacity(specs.len());
+    let mut failed = None;
+    for (session, spec) in sessions.into_iter().zip(specs) {
+        match session.begin(&settings_of(spec)) {
+            Ok(e) => begun.push((session, e)),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
+    }
+    let outcome = match failed {
+        Some(e) => Err(e),
+        None => take_turns(&begun, specs),
     };
-    let outcome = (|| -> anyhow::Result<(Rounds, Rounds)> {
-        let mut pa = pinger(&ea, a.stack, a.nodelay, a.size)?;
-        let mut pb = pinger(&eb, b.stack, b.nodelay, b.size)?;
-        let (mut ra, mut rb) = (Recorder::new(a.budget)?, Recorder::new(b.budget)?);
-        let deadline = Instant::now() + a.budget.time + b.budget.time;
-        while (!ra.done() || !rb.done()) && Instant::now() < deadline {
-            if !ra.done() {
-                ra.block(pa.as_mut(), TURN, deadline)?;
-            }
-            if !rb.done() {
-                rb.block(pb.as_mut(), TURN, deadline)?;
+    let finished: Vec<anyhow::Result<ServerResults>> =
+        begun.into_iter().map(|(s, _)| s.finish()).collect();
+    let rounds = outcome?;
+    for f in finished {
+        f?;
+    }
+    specs
+        .iter()
+        .zip(&rounds)
+        .map(|(spec, r)| checked(spec, r))
+        .collect()
+}
+
+/// The rounds of each begun point, in blocks of [`TURN`] in turn.
+fn take_turns(
+    begun: &[(&mut Session, Endpoint)],
+    specs: &[LatencySpec],
+) -> anyhow::Result<Vec<Rounds>> {
+    let mut pingers = Vec::with_capacity(specs.len());
+    let mut recorders = Vec::with_capacity(specs.len());
+    let mut cap = Duration::ZERO;
+    for ((_, endpoint), spec) in begun.iter().zip(specs) {
+        pingers.push(pinger_of(endpoint, spec)?);
+        recorders.push(Recorder::new(spec.budget)?);
+        cap += spec.budget.time;
+    }
+    let deadline = Instant::now() + cap;
+    while recorders.iter().any(|r| !r.done()) && Instant::now() < deadline {
+        for (r, p) in recorders.iter_mut().zip(&mut pingers) {
+            if !r.done() {
+                r.block(p.as_mut(), TURN, deadline)?;
             }
         }
-        Ok((ra.finish(), rb.finish()))
-    })();
-    let fa = sa.finish();
-    let fb = sb.finish();
-    let (ra, rb) = outcome?;
-    fa?;
-    fb?;
-    Ok([checked(a, &ra)?, checked(b, &rb)?])
+    }
+    Ok(recorders.into_iter().map(Recorder::finish).collect())
 }
 
 fn latency_of(spec: &LatencySpec, r: &Rounds) -> Latency {

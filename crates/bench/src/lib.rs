@@ -21,6 +21,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod busy_poll;
 pub mod connect;
 pub mod control;
 pub mod experiment;

@@ -18,6 +18,7 @@ pub fn latency_spec(nodelay: bool, size: usize, budget: RoundBudget) -> LatencyS
         nodelay,
         size,
         budget,
+        busy_poll: None,
     }
 }
 

@@ -56,12 +56,14 @@ impl Pinger for DatagramPinger {
     }
 }
 
-/// Opens the client end of a point.
+/// Opens the client end of a point; a tether stream link spins for
+/// `busy_poll` before it sleeps in `recv`, if given.
 pub fn pinger(
     endpoint: &Endpoint,
     stack: Stack,
     nodelay: bool,
     size: usize,
+    busy_poll: Option<Duration>,
 ) -> anyhow::Result<Box<dyn Pinger>> {
     let payload = payload(size);
     Ok(match (stack, endpoint) {
@@ -70,7 +72,12 @@ pub fn pinger(
             payload,
         }),
         (Stack::Tether, _) => Box::new(LinkPinger {
-            link: Link::connect_with(endpoint.clone(), &Options::new().nodelay(nodelay))?,
+            link: Link::connect_with(
+                endpoint.clone(),
+                &Options::new()
+                    .nodelay(nodelay)
+                    .busy_poll(busy_poll.unwrap_or(Duration::ZERO)),
+            )?,
             payload,
         }),
         (Stack::Std, Endpoint::Udp { .. }) => Box::new(StdUdpPinger::connect(endpoint, size)?),

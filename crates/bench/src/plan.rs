@@ -50,6 +50,9 @@ pub struct Plan {
     pub udp_rates: Vec<Option<f64>>,
     /// Sending time per UDP rate.
     pub udp_time: Duration,
+    /// `--busy-poll`: also round trips with busy polling, unpinned, after
+    /// the latency points (needs the latency experiment).
+    pub busy_poll: Option<Duration>,
 }
 
 impl Plan {
@@ -80,6 +83,7 @@ impl Plan {
                 connect_time: Duration::from_millis(200),
                 udp_rates: vec![Some(100_000.0), None],
                 udp_time: Duration::from_millis(100),
+                busy_poll: None,
             }
         } else {
             Plan {
@@ -105,6 +109,7 @@ impl Plan {
                 connect_time: Duration::from_secs(1),
                 udp_rates: vec![Some(100_000.0), Some(300_000.0), Some(1_000_000.0), None],
                 udp_time: Duration::from_millis(400),
+                busy_poll: None,
             }
         }
     }
@@ -145,6 +150,9 @@ impl Plan {
                 (false, true) => steps.push(Step::Latency(t, Stack::Std)),
                 (false, false) => {}
             }
+        }
+        if let (Some(spin), true) = (self.busy_poll, self.has(Experiment::Latency)) {
+            steps.push(Step::BusyPoll(spin));
         }
         for &size in &self.sizes {
             for _ in 0..self.repeats_for(size) {
@@ -201,6 +209,7 @@ impl Plan {
             udp_rates: self.udp_rates.clone(),
             udp_time_s: self.udp_time.as_secs_f64(),
             batch_bytes: BATCH_BYTES,
+            busy_poll_ns: self.busy_poll.map(|d| d.as_nanos() as u64),
         }
     }
 }
@@ -228,11 +237,46 @@ impl Pinning {
         })
     }
 
-    /// The CPU of the server's data thread for `step`.
-    pub fn server_cpu(&self, step: &Step) -> usize {
+    /// The CPU of the server's data thread for `step`; `None` for the
+    /// busy-poll points, which run unpinned.
+    pub fn server_cpu(&self, step: &Step) -> Option<usize> {
         match step {
-            Step::Rate(..) | Step::NagleRate(_) | Step::Udp(_) => self.second,
-            _ => self.first,
+            Step::BusyPoll(_) => None,
+            Step::Rate(..) | Step::NagleRate(_) | Step::Udp(_) => Some(self.second),
+            _ => Some(self.first),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_poll_points_follow_the_latency_pairs_and_run_unpinned() {
+        let mut plan = Plan::new(true);
+        let spin = Duration::from_micros(50);
+        plan.busy_poll = Some(spin);
+        let steps = plan.steps(true);
+        let at = steps.iter().position(|s| *s == Step::BusyPoll(spin));
+        assert_eq!(at, Some(3), "after tcp, unix and udp: {steps:?}");
+        let pinning = Pinning {
+            first: 0,
+            second: 1,
+        };
+        assert_eq!(pinning.server_cpu(&Step::BusyPoll(spin)), None);
+        assert_eq!(pinning.server_cpu(&Step::Persistent), Some(0));
+        plan.experiments = vec![Experiment::Rate];
+        assert!(!plan.steps(true).contains(&Step::BusyPoll(spin)));
+    }
+
+    #[test]
+    fn every_batch_size_has_both_tether_receivers() {
+        let mut plan = Plan::new(true);
+        plan.sizes = vec![4];
+        let steps = plan.steps(true);
+        for mode in [RateMode::Batch, RateMode::BatchOwned, RateMode::StdBatch] {
+            assert!(steps.contains(&Step::Rate(mode, 4)), "{mode:?}");
         }
     }
 }

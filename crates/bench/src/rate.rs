@@ -47,7 +47,7 @@ fn send_tether(endpoint: &Endpoint, spec: &RateSpec, count: u64) -> anyhow::Resu
     let mut link = Link::connect_with(endpoint.clone(), &options)?;
     let payload = payload(spec.size);
     let mut gathered = 0usize;
-    let batch = spec.mode == RateMode::Batch;
+    let batch = matches!(spec.mode, RateMode::Batch | RateMode::BatchOwned);
     let outcome = send_for(spec.size, count, spec.time, || {
         if batch {
             link.feed(&payload)?;
@@ -111,6 +111,8 @@ pub fn measure(session: &mut Session, spec: &RateSpec) -> anyhow::Result<Rate> {
         nodelay: spec.nodelay,
         max_datagrams: 0,
         cpu: None,
+        owned_recv: spec.mode == RateMode::BatchOwned,
+        busy_poll_ns: None,
     };
     // At least a few messages even for big sizes, so the rate is not one
     // message's worth of timing.

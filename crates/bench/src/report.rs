@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::busy_poll::BusyPoll;
 use crate::control::{Stack, Transport};
 use crate::experiment::Experiment;
 
@@ -42,6 +43,10 @@ pub struct Report {
     pub baseline: Option<Baseline>,
     /// Experiment 6: UDP delivery at each offered rate.
     pub udp: Option<Vec<UdpPoint>>,
+    /// `--busy-poll`: unpinned round trips with and without busy polling,
+    /// beside std::net; `null` without the flag.
+    #[serde(default)]
+    pub busy_poll: Option<BusyPoll>,
     /// tether against std::net, measured in this run.
     pub comparisons: Vec<Comparison>,
     /// The targets of the project, checked against this run.
@@ -150,6 +155,9 @@ pub struct Settings {
     pub udp_time_s: f64,
     /// The batch path flushes whenever this many bytes are gathered.
     pub batch_bytes: usize,
+    /// `--busy-poll`, nanoseconds; `null` without it.
+    #[serde(default)]
+    pub busy_poll_ns: Option<u64>,
 }
 
 /// Where the threads of the run were bound.
@@ -202,7 +210,11 @@ pub struct Latency {
     pub mean_ns: f64,
 }
 
-/// How the sender of a rate point writes its messages.
+/// How the sender of a rate point writes its messages (and, for the
+/// batch modes, how the receiver takes them). The tether receiver borrows
+/// every buffered message with `Link::recv_each`, except in
+/// [`RateMode::BatchOwned`]; the std receiver parses frames by hand from
+/// one big read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateMode {
@@ -210,8 +222,12 @@ pub enum RateMode {
     Send,
     /// `Link::send` per message with linger 0: one syscall per message.
     SendLinger0,
-    /// `Link::feed` per message, `Link::flush` per 64 KiB.
+    /// `Link::feed` per message, `Link::flush` per 64 KiB; received with
+    /// `Link::recv_each` (borrowed, no allocation per message).
     Batch,
+    /// As [`RateMode::Batch`], received with `Link::recv`: one refcounted
+    /// `Bytes` per message.
+    BatchOwned,
     /// std: `write_all` of each framed message.
     StdPerMessage,
     /// std: messages framed into a buffer, one `write_all` per 64 KiB.
@@ -220,10 +236,11 @@ pub enum RateMode {
 
 impl RateMode {
     /// Every mode, tether first.
-    pub const ALL: [RateMode; 5] = [
+    pub const ALL: [RateMode; 6] = [
         RateMode::Send,
         RateMode::SendLinger0,
         RateMode::Batch,
+        RateMode::BatchOwned,
         RateMode::StdPerMessage,
         RateMode::StdBatch,
     ];
@@ -238,7 +255,8 @@ impl RateMode {
         match self {
             RateMode::Send => "send (linger 100 µs)",
             RateMode::SendLinger0 => "send (linger 0)",
-            RateMode::Batch => "feed+flush (batch)",
+            RateMode::Batch => "feed+flush, recv_each",
+            RateMode::BatchOwned => "feed+flush, recv",
             RateMode::StdPerMessage => "std write_all per msg",
             RateMode::StdBatch => "std one write per batch",
         }
@@ -247,7 +265,7 @@ impl RateMode {
     /// The std::net mode this mode is compared with.
     pub fn baseline(self) -> RateMode {
         match self {
-            RateMode::Batch | RateMode::StdBatch => RateMode::StdBatch,
+            RateMode::Batch | RateMode::BatchOwned | RateMode::StdBatch => RateMode::StdBatch,
             _ => RateMode::StdPerMessage,
         }
     }

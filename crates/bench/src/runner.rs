@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
+use crate::busy_poll::{self, BusyPoll};
 use crate::connect::{self, ConnectSpec};
 use crate::control::Stack;
 use crate::experiment::Experiment;
@@ -33,6 +34,7 @@ struct Acc {
     nagle_lat: Vec<(bool, Latency)>,
     nagle_rate: Vec<(bool, Rate)>,
     udp_points: Vec<UdpPoint>,
+    busy_poll: Option<BusyPoll>,
 }
 
 impl Acc {
@@ -65,10 +67,12 @@ impl Acc {
 /// The control sessions of a run, with the plan and its connect spec.
 struct Ctx<'a> {
     session: &'a mut Session,
-    /// A second control session for the std side of interleaved points.
-    second: Option<Session>,
+    /// More control sessions, for the other sides of points taking turns.
+    others: Vec<Session>,
     plan: &'a Plan,
     connect: ConnectSpec,
+    /// The CPUs the client thread may use unpinned.
+    cpus: Vec<usize>,
 }
 
 impl Ctx<'_> {
@@ -79,6 +83,7 @@ impl Ctx<'_> {
             nodelay: true,
             size: self.plan.size,
             budget: self.plan.latency,
+            busy_poll: None,
         }
     }
 
@@ -92,13 +97,39 @@ impl Ctx<'_> {
             self.latency_spec(transport, Stack::Tether),
             self.latency_spec(transport, Stack::Std),
         ];
-        let other = match self.second.take() {
-            Some(s) => s,
-            None => Session::connect(self.session.endpoint())?,
-        };
-        let other = self.second.insert(other);
-        other.set_server_cpu(cpu);
-        latency::measure_pair([&mut *self.session, other], [&specs[0], &specs[1]])
+        let sessions = self.sessions(2, cpu)?;
+        latency::measure_turns(sessions, &specs)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("a latency pair gave other than two figures"))
+    }
+
+    /// The main control session and `n - 1` others, the others' server
+    /// threads on `cpu`.
+    fn sessions(&mut self, n: usize, cpu: Option<usize>) -> anyhow::Result<Vec<&mut Session>> {
+        while self.others.len() + 1 < n {
+            let s = Session::connect(self.session.endpoint())?;
+            self.others.push(s);
+        }
+        let mut all = vec![&mut *self.session];
+        for s in self.others.iter_mut().take(n - 1) {
+            s.set_server_cpu(cpu);
+            all.push(s);
+        }
+        Ok(all)
+    }
+
+    /// The busy-poll points, with the client thread unpinned for them.
+    fn busy_poll(&mut self, spin: std::time::Duration) -> anyhow::Result<BusyPoll> {
+        let plan = self.plan;
+        if plan.pinning.is_some() {
+            unpin_thread(&self.cpus);
+        }
+        let sessions = self.sessions(3, None);
+        let outcome = sessions.and_then(|s| busy_poll::measure(s, plan.size, plan.latency, spin));
+        if let Some(p) = &plan.pinning {
+            pin_thread(p.first);
+        }
+        outcome
     }
 
     /// Measures one point into `acc`.
@@ -114,6 +145,7 @@ impl Ctx<'_> {
                 acc.latency.push(t);
                 acc.base_latency.push(s);
             }
+            Step::BusyPoll(spin) => acc.busy_poll = Some(self.busy_poll(spin)?),
             Step::Rate(mode, size) => {
                 let spec = RateSpec {
                     mode,
@@ -161,7 +193,7 @@ fn run_steps(
     let plan = ctx.plan;
     for (i, step) in plan.steps(ctx.session.same_host()).iter().enumerate() {
         on_step(i, step);
-        let cpu = plan.pinning.map(|p| p.server_cpu(step));
+        let cpu = plan.pinning.and_then(|p| p.server_cpu(step));
         ctx.session.set_server_cpu(cpu);
         ctx.step(step, cpu, acc)
             .with_context(|| format!("bench point \"{}\"", step.label()))?;
@@ -194,12 +226,13 @@ pub fn run(
     }
     let mut ctx = Ctx {
         session,
-        second: None,
+        others: Vec::new(),
         plan,
         connect,
+        cpus: original_cpus.clone(),
     };
     let outcome = run_steps(&mut ctx, &mut on_step, &mut acc);
-    drop(ctx.second.take());
+    ctx.others.clear();
     ctx.session.set_server_cpu(None);
     if plan.pinning.is_some() {
         unpin_thread(&original_cpus);
@@ -253,6 +286,7 @@ fn assemble(
         nagle,
         baseline,
         udp: has(Experiment::Udp).then_some(acc.udp_points),
+        busy_poll: acc.busy_poll,
         comparisons: Vec::new(),
         targets: Vec::new(),
     };

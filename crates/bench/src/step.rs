@@ -1,5 +1,7 @@
 //! One measured point of a plan, and its words on the progress bar.
 
+use std::time::Duration;
+
 use tether::proto::limits::size_label;
 
 use crate::control::{Stack, Transport};
@@ -12,6 +14,9 @@ pub enum Step {
     Latency(Transport, Stack),
     /// tether and std round trips over one transport, taking turns.
     LatencyPair(Transport),
+    /// tcp round trips with busy polling for this long, blocking tether
+    /// and blocking std, taking turns, unpinned.
+    BusyPoll(Duration),
     /// A rate point.
     Rate(RateMode, usize),
     /// Connect experiment, persistent half.
@@ -32,6 +37,7 @@ impl Step {
         match self {
             Step::Latency(t, s) => format!("latency {} {}", s.name(), t.name()),
             Step::LatencyPair(t) => format!("latency tether and std {}", t.name()),
+            Step::BusyPoll(d) => format!("latency, busy poll {} µs, unpinned", d.as_micros()),
             Step::Rate(m, size) => format!("rate {} {}", m.label(), size_label(*size)),
             Step::Persistent => "persistent link".into(),
             Step::PerConnection => "connection per message".into(),

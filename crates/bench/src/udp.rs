@@ -58,6 +58,8 @@ pub fn measure(session: &mut Session, spec: &UdpSpec) -> anyhow::Result<UdpPoint
         nodelay: true,
         max_datagrams: max,
         cpu: None,
+        owned_recv: false,
+        busy_poll_ns: None,
     };
     let ((sent, seconds), got) = session.test(&settings, |endpoint| {
         let mut link = DatagramLink::connect(endpoint.clone())?;

@@ -15,6 +15,9 @@ pub enum Figure {
     /// Messages per second of a tether send mode at a message size, against
     /// the std mode [`RateMode::baseline`] names.
     Rate(RateMode, usize),
+    /// The median tcp round trip with busy polling, against blocking
+    /// std::net, both unpinned.
+    BusyPollP50,
 }
 
 impl Figure {
@@ -23,13 +26,14 @@ impl Figure {
         match self {
             Figure::LatencyP50(t) => format!("latency p50, {}", t.name()),
             Figure::Rate(mode, size) => format!("rate, {}, {}", mode.label(), size_label(size)),
+            Figure::BusyPollP50 => "latency p50, tcp, busy poll, unpinned".into(),
         }
     }
 
     /// The unit of both values.
     pub fn unit(self) -> Unit {
         match self {
-            Figure::LatencyP50(_) => Unit::Nanoseconds,
+            Figure::LatencyP50(_) | Figure::BusyPollP50 => Unit::Nanoseconds,
             Figure::Rate(..) => Unit::MessagesPerSecond,
         }
     }
@@ -37,7 +41,7 @@ impl Figure {
     /// Which way is better.
     pub fn better(self) -> Better {
         match self {
-            Figure::LatencyP50(_) => Better::Lower,
+            Figure::LatencyP50(_) | Figure::BusyPollP50 => Better::Lower,
             Figure::Rate(..) => Better::Higher,
         }
     }
@@ -94,6 +98,23 @@ pub const BULK: Goal = Goal {
 /// The message size of [`BULK`].
 pub const BULK_SIZE: usize = 1 << 20;
 
+/// Target 4: small messages received borrowing (`recv_each`) at half the
+/// rate of a std::net receiver that parses the frames by hand, both sent
+/// in batches.
+pub const SMALL_BORROWED: Goal = Goal {
+    name: "4-byte messages, recv_each / std hand-parsing",
+    op: Op::AtLeast,
+    bound: 0.5,
+};
+
+/// Target 5: with busy polling, a tcp round trip at most half of blocking
+/// std::net's, both unpinned (`--busy-poll`).
+pub const BUSY_POLL: Goal = Goal {
+    name: "latency p50 unpinned, busy poll / std blocking",
+    op: Op::AtMost,
+    bound: 0.5,
+};
+
 /// A time ratio (tether / std) above this is behind plain sockets.
 pub const PAR_LOWER: f64 = 1.10;
 
@@ -120,31 +141,38 @@ pub fn ratio(a: f64, b: f64) -> f64 {
 /// Every figure measured both ways: (key, tether's value, std's value).
 fn figures(r: &Report) -> Vec<(Figure, f64, f64)> {
     let mut out = Vec::new();
-    let Some(base) = &r.baseline else {
-        return out;
-    };
-    for l in r.latency.iter().flatten() {
-        if let Some(b) = base.latency.iter().find(|b| b.transport == l.transport) {
-            out.push((
-                Figure::LatencyP50(l.transport),
-                l.p50_ns as f64,
-                b.p50_ns as f64,
-            ));
+    if let Some(base) = &r.baseline {
+        for l in r.latency.iter().flatten() {
+            if let Some(b) = base.latency.iter().find(|b| b.transport == l.transport) {
+                out.push((
+                    Figure::LatencyP50(l.transport),
+                    l.p50_ns as f64,
+                    b.p50_ns as f64,
+                ));
+            }
+        }
+        for t in r.rate.iter().flatten() {
+            let want = t.mode.baseline();
+            if let Some(b) = base
+                .rate
+                .iter()
+                .find(|b| b.mode == want && b.size == t.size)
+            {
+                out.push((
+                    Figure::Rate(t.mode, t.size),
+                    t.messages_per_s,
+                    b.messages_per_s,
+                ));
+            }
         }
     }
-    for t in r.rate.iter().flatten() {
-        let want = t.mode.baseline();
-        if let Some(b) = base
-            .rate
-            .iter()
-            .find(|b| b.mode == want && b.size == t.size)
-        {
-            out.push((
-                Figure::Rate(t.mode, t.size),
-                t.messages_per_s,
-                b.messages_per_s,
-            ));
-        }
+    // Its std point is its own, measured unpinned beside it.
+    if let Some(b) = &r.busy_poll {
+        out.push((
+            Figure::BusyPollP50,
+            b.tether_busy_poll.p50_ns as f64,
+            b.std.p50_ns as f64,
+        ));
     }
     out
 }
@@ -185,6 +213,14 @@ pub fn targets(r: &Report) -> Vec<Target> {
     let std = rate_of(r, RateMode::StdPerMessage, BULK_SIZE);
     if let (Some(t), Some(b)) = (send, std) {
         out.push(BULK.check(ratio(t.bytes_per_s, b.bytes_per_s)));
+    }
+    let borrowed = rate_of(r, RateMode::Batch, SMALL_BATCH_SIZE);
+    let by_hand = rate_of(r, RateMode::StdBatch, SMALL_BATCH_SIZE);
+    if let (Some(t), Some(b)) = (borrowed, by_hand) {
+        out.push(SMALL_BORROWED.check(ratio(t.messages_per_s, b.messages_per_s)));
+    }
+    if let Some(b) = &r.busy_poll {
+        out.push(BUSY_POLL.check(b.ratio_to_std));
     }
     out
 }

@@ -110,6 +110,9 @@ fn check_report(r: &Value, only: &[&str]) {
             "experiment {e} present/absent wrongly"
         );
     }
+    if r["settings"]["busy_poll_ns"].is_null() {
+        assert!(r["busy_poll"].is_null());
+    }
     check_stream_experiments(r);
     check_other_experiments(r);
     check_verdicts(r, only);
@@ -128,7 +131,7 @@ fn check_stream_experiments(r: &Value) {
     }
     if let Some(rates) = r["rate"].as_array() {
         let sizes = r["settings"]["sizes"].as_array().unwrap().len();
-        assert_eq!(rates.len(), sizes * 3, "three tether modes per size");
+        assert_eq!(rates.len(), sizes * 4, "four tether modes per size");
         rates.iter().for_each(check_rate);
     }
     if !r["connect"].is_null() {
@@ -229,7 +232,8 @@ fn quick_run_of_every_experiment_passes_schema_and_sanity_checks() {
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     check_report(&report, &EXPERIMENTS);
     assert!(report["settings"]["quick"].as_bool().unwrap());
-    assert_eq!(report["targets"].as_array().unwrap().len(), 3);
+    // Without --busy-poll, every target but the busy-poll one.
+    assert_eq!(report["targets"].as_array().unwrap().len(), 4);
 
     // The table: one section per experiment, each saying what it means.
     let table = String::from_utf8(out.stdout).unwrap();
@@ -333,7 +337,69 @@ fn total_and_max_time_bound_the_rate_points() {
 }
 
 #[test]
+fn busy_poll_adds_unpinned_round_trips_beside_std() {
+    let plots = tempfile::tempdir().unwrap();
+    let out = tether()
+        .args(["bench", "--quick", "--quiet", "--json", "-"])
+        .args(["--only", "latency", "--busy-poll", "20us", "--plot"])
+        .arg(plots.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["settings"]["busy_poll_ns"], 20_000);
+    let b = &r["busy_poll"];
+    assert_eq!(b["busy_poll_ns"], 20_000);
+    for (key, stack) in [
+        ("tether", "tether"),
+        ("tether_busy_poll", "tether"),
+        ("std", "std"),
+    ] {
+        check_latency(&b[key]);
+        assert_eq!(b[key]["stack"], stack, "{key}");
+        assert_eq!(b[key]["transport"], "tcp", "{key}");
+    }
+    let p50 = |k: &str| num(&b[k], "p50_ns");
+    let want = p50("tether_busy_poll") / p50("std");
+    assert!((num(b, "ratio_to_std") - want).abs() <= 1e-9 * want, "{b}");
+    let names: Vec<&str> = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["latency p50 unpinned, busy poll / std blocking"]);
+    let what: Vec<&str> = r["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(what, ["latency p50, tcp, busy poll, unpinned"]);
+    assert!(is_png(&plots.path().join("busy-poll.png")));
+}
+
+#[test]
 fn bad_arguments_fail_with_one_line() {
+    let out = tether()
+        .args(["bench", "--only", "rate", "--busy-poll", "50us"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("tether: --busy-poll measures round trips"),
+        "{err}"
+    );
+    let out = tether()
+        .args(["bench", "--busy-poll", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     let out = tether().args(["bench", "--only", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = tether().args(["bench", "--size", "32M"]).output().unwrap();

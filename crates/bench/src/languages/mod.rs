@@ -254,6 +254,7 @@ fn measure_rust(
             nodelay: true,
             size: 4,
             budget: plan.latency,
+            busy_poll: None,
         },
     )?;
     let mode = match stack {

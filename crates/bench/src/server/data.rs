@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use tether::proto::limits::LENGTH_PREFIX_LEN;
@@ -16,7 +16,7 @@ use tether::{wait_readable, DatagramLink, Endpoint, Link, Listener, Options};
 
 use super::stop::POLL;
 use super::udp::Datagrams;
-use crate::control::{Role, ServerResults, Stack, TestSettings, Transport};
+use crate::control::{Role, ServerResults, Stack, TestSettings, Transport, MAX_BUSY_POLL};
 use crate::wire::{FrameReader, StdStream};
 
 impl AsFd for DataSocket {
@@ -68,7 +68,11 @@ impl DataSocket {
     ) -> anyhow::Result<(DataSocket, Endpoint)> {
         let ip = ip.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let any_port = SocketAddr::new(ip, 0);
-        let options = Options::new().nodelay(s.nodelay);
+        let mut options = Options::new().nodelay(s.nodelay);
+        if let Some(ns) = s.busy_poll_ns {
+            // A client's word, so capped: a spin holds a CPU.
+            options = options.busy_poll(Duration::from_nanos(ns).min(MAX_BUSY_POLL));
+        }
         Ok(match (s.stack, s.transport) {
             (Stack::Tether, Transport::Tcp) => {
                 let l = Listener::bind_with(Endpoint::tcp(any_port), &options)?;
@@ -154,7 +158,7 @@ impl DataSocket {
                 if s.role == Role::Echo {
                     conn.echo(&mut r, u64::MAX)?;
                 } else {
-                    conn.sink(&mut r)?;
+                    conn.sink(&mut r, s.owned_recv)?;
                 }
             }
             Role::ConnectEcho => {
@@ -205,13 +209,27 @@ impl Conn {
     }
 
     /// Counts messages until the end of the stream; the clock starts at the
-    /// first whole message.
-    fn sink(&mut self, r: &mut ServerResults) -> anyhow::Result<()> {
+    /// first whole message. `owned`: a tether link hands out one `Bytes`
+    /// per message (`recv`) instead of borrowing them (`recv_each`).
+    fn sink(&mut self, r: &mut ServerResults, owned: bool) -> anyhow::Result<()> {
         let mut first: Option<Instant> = None;
         let (mut n, mut bytes) = (0u64, 0u64);
         match self {
             // Borrowing every buffered message at once, as the std reader
             // parses its buffer: no allocation or refcount per message.
+            Conn::Tether(link) if owned => loop {
+                match link.recv() {
+                    Ok(m) => {
+                        if n == 0 {
+                            first = Some(Instant::now());
+                        }
+                        n += 1;
+                        bytes += m.len() as u64;
+                    }
+                    Err(e) if e.is_disconnect() => break,
+                    Err(e) => return Err(e.into()),
+                }
+            },
             Conn::Tether(link) => loop {
                 let got = link.recv_each(usize::MAX, None, |m| bytes += m.len() as u64);
                 match got {

@@ -1,13 +1,14 @@
 //! Arguments of `tether bench`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use tether::Endpoint;
 
 use tether_bench::Experiment;
 
-use super::common::parse_size;
+use super::common::{parse_duration, parse_size};
 
 /// `tether bench [SERVER]` or `tether bench --server ENDPOINT`.
 #[derive(Args, Debug)]
@@ -68,6 +69,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub max_time: Option<f64>,
 
+    /// Also measure tcp round trips with both tether ends spinning this
+    /// long (e.g. 50us) on non-blocking reads before they sleep, beside
+    /// blocking tether and std::net, unpinned. Each end burns up to a CPU
+    /// while it spins.
+    #[arg(long, value_name = "DURATION", value_parser = parse_busy_poll, conflicts_with_all = ["server", "languages"])]
+    pub busy_poll: Option<Duration>,
+
     /// Leave threads where the scheduler puts them. By default, with the
     /// embedded server, round trips run both ends on one CPU and one-way
     /// transfers one end per CPU, so runs can be compared.
@@ -121,9 +129,29 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A busy-poll time between 1 µs and the server's cap.
+fn parse_busy_poll(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    let max = tether_bench::control::MAX_BUSY_POLL;
+    if d < Duration::from_micros(1) || d > max {
+        return Err(format!(
+            "{s:?} is not a busy-poll time between 1us and {}ms",
+            max.as_millis()
+        ));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn busy_poll_parses_in_range() {
+        assert_eq!(parse_busy_poll("50us"), Ok(Duration::from_micros(50)));
+        assert!(parse_busy_poll("0").is_err());
+        assert!(parse_busy_poll("1s").is_err());
+    }
 
     #[test]
     fn seconds_parse_in_range() {

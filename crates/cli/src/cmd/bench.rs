@@ -99,6 +99,10 @@ fn plan_of(args: &BenchArgs) -> anyhow::Result<Plan> {
         bail!("--size {} is over the {limit} frame limit", args.size);
     };
     plan.size = size;
+    if args.busy_poll.is_some() && !plan.has(Experiment::Latency) {
+        bail!("--busy-poll measures round trips: it needs the latency experiment in --only");
+    }
+    plan.busy_poll = args.busy_poll;
     let points = RatePoints::of(args)?;
     points.apply(&mut plan.sizes, &mut plan.total, &mut plan.max_time);
     Ok(plan)

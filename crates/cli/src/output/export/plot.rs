@@ -117,11 +117,32 @@ pub fn write_all(r: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             &|root| rate_chart(root, r, &rates),
         )?;
     }
-    let lat = r.all_latency();
+    let lat: Vec<(String, &Latency)> = r
+        .all_latency()
+        .into_iter()
+        .map(|l| (format!("{} {}", l.transport.name(), l.stack.name()), l))
+        .collect();
     if !lat.is_empty() {
-        both("latency", &|root| latency_chart(root, &lat), &|root| {
-            latency_chart(root, &lat)
-        })?;
+        let caption = "percentiles per transport";
+        both(
+            "latency",
+            &|root| latency_chart(root, &lat, caption),
+            &|root| latency_chart(root, &lat, caption),
+        )?;
+    }
+    if let Some(b) = &r.busy_poll {
+        let spin = fmt_ns(b.busy_poll_ns as f64);
+        let rows = vec![
+            (format!("tether, busy poll {spin}"), &b.tether_busy_poll),
+            ("tether, blocking".to_owned(), &b.tether),
+            ("std, blocking".to_owned(), &b.std),
+        ];
+        let caption = "tcp, unpinned, with and without busy polling";
+        both(
+            "busy-poll",
+            &|root| latency_chart(root, &rows, caption),
+            &|root| latency_chart(root, &rows, caption),
+        )?;
     }
     if r.connect.is_some() {
         both("connect", &|root| connect_chart(root, r), &|root| {
@@ -285,25 +306,27 @@ fn panel<DB: DrawingBackend>(
     legend(&mut chart, 16, legend_at)
 }
 
+/// Percentiles of each labelled row, one line per row.
 fn latency_chart<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
-    rows: &[&Latency],
+    rows: &[(String, &Latency)],
+    what: &str,
 ) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(plot_err)?;
     let names = ["p50", "p90", "p99", "p99.9", "max"];
     let pcts = |l: &Latency| {
         [l.p50_ns, l.p90_ns, l.p99_ns, l.p999_ns, l.max_ns].map(|v| v.max(1) as f64 / 1e3)
     };
-    let all: Vec<f64> = rows.iter().flat_map(|l| pcts(l)).collect();
+    let all: Vec<f64> = rows.iter().flat_map(|(_, l)| pcts(l)).collect();
     let (ylo, yhi) = decades(
         all.iter().copied().fold(f64::INFINITY, f64::min),
         all.iter().copied().fold(0.0, f64::max),
     );
-    let size = rows.first().map_or(0, |l| l.size);
+    let size = rows.first().map_or(0, |(_, l)| l.size);
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "tether bench: round trip of a {} message, percentiles per transport",
+                "tether bench: round trip of a {} message, {what}",
                 size_label(size)
             ),
             font(26),
@@ -332,14 +355,19 @@ fn latency_chart<DB: DrawingBackend>(
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(plot_err)?;
-    for (i, l) in rows.iter().enumerate() {
+    for (i, (label, l)) in rows.iter().enumerate() {
         let pts: Vec<(f64, f64)> = pcts(l)
             .iter()
             .enumerate()
             .map(|(k, &v)| (k as f64, v))
             .collect();
-        let label = format!("{} {}", l.transport.name(), l.stack.name());
-        series(&mut chart, pts, colour(i), l.stack == Stack::Std, label)?;
+        series(
+            &mut chart,
+            pts,
+            colour(i),
+            l.stack == Stack::Std,
+            label.clone(),
+        )?;
     }
     legend(&mut chart, 18, SeriesLabelPosition::UpperLeft)
 }

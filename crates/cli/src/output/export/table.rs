@@ -3,6 +3,7 @@
 //! means. The sections are in `sections`, the baseline and targets (the
 //! verdicts) in `verdicts`.
 
+mod busy_poll;
 mod sections;
 mod verdicts;
 
@@ -47,6 +48,7 @@ pub fn render(r: &Report) -> String {
         },
     );
     sections::latency(&mut out, r);
+    busy_poll::busy_poll(&mut out, r);
     sections::rate(&mut out, r);
     sections::connect(&mut out, r);
     sections::nagle(&mut out, r);

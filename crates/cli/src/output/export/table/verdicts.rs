@@ -77,6 +77,7 @@ fn rate_ratios(out: &mut String, r: &Report) {
                     ratio_of(RateMode::Send, size),
                     ratio_of(RateMode::SendLinger0, size),
                     ratio_of(RateMode::Batch, size),
+                    ratio_of(RateMode::BatchOwned, size),
                 ]
             })
             .collect();
@@ -87,7 +88,8 @@ fn rate_ratios(out: &mut String, r: &Report) {
                 "rate (higher is better)",
                 "send / std per msg",
                 "send linger 0 / std per msg",
-                "feed+flush / std batch",
+                "recv_each / std batch",
+                "recv / std batch",
             ],
             &[Align::Left],
             &rows,
