@@ -17,7 +17,11 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::listener::{Inner, SocketFile};
 use crate::options::Options;
-use crate::reader::{IDLE_READ, READ_CHUNK};
+use crate::reader::IDLE_READ;
+
+/// The write buffer an idle link may keep: room for the small messages of
+/// a steady exchange; more is let go after the flush that empties it.
+const IDLE_WRITE: usize = 8 * 1024;
 
 /// A TCP or Unix stream, so [`AsyncLink`] has one type for both.
 #[derive(Debug)]
@@ -146,9 +150,11 @@ impl AsyncLink {
         if let AsyncStream::Tcp(s) = &stream {
             s.set_nodelay(options.nodelay)?;
         }
-        Ok(AsyncLink {
-            framed: Framed::with_capacity(stream, options.codec(), IDLE_READ),
-        })
+        let mut framed = Framed::with_capacity(stream, options.codec(), IDLE_READ);
+        // Nothing to write yet: a link that only receives holds no write
+        // buffer (`Framed` would start one of 8 KiB).
+        *framed.write_buffer_mut() = BytesMut::new();
+        Ok(AsyncLink { framed })
     }
 
     /// Sends one message and flushes it.
@@ -170,7 +176,20 @@ impl AsyncLink {
     pub async fn flush(&mut self) -> Result<()> {
         std::future::poll_fn(|cx| Sink::<Bytes>::poll_flush(Pin::new(&mut self.framed), cx))
             .await?;
+        // After a burst or a big message the buffer is let go, so an idle
+        // link keeps little (`Framed` would keep it for ever).
+        let buf = self.framed.write_buffer_mut();
+        if buf.is_empty() && buf.capacity() > IDLE_WRITE {
+            *buf = BytesMut::new();
+        }
         Ok(())
+    }
+
+    /// Bytes of read and write buffer this link holds now: at most 16 KiB
+    /// while it holds no partial frame and nothing unsent, whatever came
+    /// or went before.
+    pub fn buffer_capacity(&mut self) -> usize {
+        self.framed.read_buffer_mut().capacity() + self.framed.write_buffer_mut().capacity()
     }
 
     /// Sends many messages with one flush.
@@ -212,7 +231,10 @@ impl AsyncLink {
     /// [`crate::Link::try_recv`]).
     pub async fn try_recv(&mut self) -> Result<Option<Bytes>> {
         std::future::poll_fn(|cx| match Pin::new(&mut self.framed).poll_next(cx) {
-            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Ok(Some(frame))),
+            Poll::Ready(Some(Ok(frame))) => {
+                self.give_back_if_drained();
+                Poll::Ready(Ok(Some(frame)))
+            }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e.into())),
             Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
             // The waker stays registered with the reactor; a later `recv`
@@ -259,6 +281,7 @@ impl AsyncLink {
                 None => break,
             }
         }
+        self.give_back_if_drained();
         Ok(n)
     }
 
@@ -314,7 +337,7 @@ impl AsyncLink {
     /// their own bytes alive, and the next read starts small again.
     fn give_back_if_drained(&mut self) {
         let buf = self.framed.read_buffer_mut();
-        if buf.is_empty() && buf.capacity() > READ_CHUNK {
+        if buf.is_empty() && buf.capacity() > IDLE_READ {
             *buf = BytesMut::with_capacity(IDLE_READ);
         }
     }
