@@ -11,6 +11,8 @@ use super::sink::Sink;
 /// A batch closes at this many messages (or with what one read brought),
 /// which bounds what the printer's queue can hold.
 const BATCH_MESSAGES: usize = 4096;
+/// Room for messages a quiet connection keeps between batches.
+const IDLE_BATCH: usize = 64;
 
 /// Reads until the peer closes, the framing breaks or the listener stops;
 /// at a stop, the whole messages already read are still handed over.
@@ -33,6 +35,10 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
         let end = got.err();
         if !payloads.is_empty() && !hand_over(&mut link, &peer, id, &sink, &mut payloads).await {
             return;
+        }
+        if payloads.capacity() > IDLE_BATCH {
+            // A burst's batch vector is not kept while the peer is quiet.
+            payloads = Vec::new();
         }
         match end {
             None => {}

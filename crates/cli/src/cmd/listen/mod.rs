@@ -15,6 +15,7 @@ mod broker;
 mod connection;
 mod datagrams;
 mod limits;
+mod memory;
 mod printer;
 mod server;
 mod sink;

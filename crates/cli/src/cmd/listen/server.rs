@@ -4,7 +4,7 @@
 //! test another; `--count` and a printer that has gone stop it from inside.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use super::connection::{self, peer_name};
 use super::datagrams;
 use super::limits::{out_of_fds, Reserve};
+use super::memory;
 use super::sink::Sink;
 
 /// A bound listening socket: a stream listener or a UDP socket.
@@ -74,6 +75,11 @@ async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
     let mut tasks = JoinSet::new();
     let slots = Arc::new(Semaphore::new(sink.limits.max_connections.max(1)));
     let mut reserve = Reserve::new();
+    let closed = Arc::new(AtomicU64::new(0));
+    let trimmer = tokio::spawn(memory::trim_after_bursts(
+        Arc::clone(&closed),
+        Arc::clone(&sink),
+    ));
     loop {
         let slot = tokio::select! {
             () = sink.stopped() => break,
@@ -87,10 +93,11 @@ async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
             accepted = listener.accept() => match accepted {
                 Ok((link, peer)) => {
                     let id = sink.tally.connections.fetch_add(1, Ordering::Relaxed) + 1;
-                    let sink = Arc::clone(&sink);
+                    let (sink, closed) = (Arc::clone(&sink), Arc::clone(&closed));
                     tasks.spawn(async move {
                         connection::serve(link, peer_name(&peer, id), id, sink).await;
                         drop(slot);
+                        closed.fetch_add(1, Ordering::Relaxed);
                     });
                 }
                 Err(e) if out_of_fds(&e) => {
@@ -117,6 +124,7 @@ async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
     // Stop accepting before the connections wind down.
     drop(listener);
     while tasks.join_next().await.is_some() {}
+    trimmer.abort();
 }
 
 #[cfg(test)]
