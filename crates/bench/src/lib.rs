@@ -21,6 +21,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod broker;
 pub mod busy_poll;
 pub mod connect;
 pub mod control;

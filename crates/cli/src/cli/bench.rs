@@ -18,6 +18,7 @@ use super::common::{parse_duration, parse_size};
   tether bench --only latency,baseline --size 64
   tether bench --plot plots/ --json bench.json
   tether bench --languages --plot plots/  Rust, Python and Java senders compared
+  tether bench --broker nats://127.0.0.1:4222   through a broker, beside a direct link
   tether bench --server tcp://0.0.0.0:7878    on one machine
   tether bench tcp://server:7878              on the other")]
 pub struct BenchArgs {
@@ -43,6 +44,14 @@ pub struct BenchArgs {
     /// whose runtime is missing is skipped with a note.
     #[arg(long, conflicts_with_all = ["server", "only"])]
     pub languages: bool,
+
+    /// What a broker costs: round trip and rate of --size messages through
+    /// the broker at URL (nats:// or mqtt://, a subject or topic prefix
+    /// optional), beside a direct link in the same run. With no URL,
+    /// nats-server (if on the PATH) is started on a free loopback port.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "",
+          conflicts_with_all = ["server", "only", "languages"])]
+    pub broker: Option<String>,
 
     /// A short run (a few seconds) with small counts: for CI and a first
     /// look. Its figures are noisier.

@@ -28,6 +28,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.languages {
         return crate::cmd::languages::run(&args);
     }
+    if let Some(url) = &args.broker {
+        return crate::cmd::broker_bench::run(&args, url);
+    }
     let report = measure(&args)?;
     export(&report, &args)
 }

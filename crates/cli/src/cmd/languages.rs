@@ -13,7 +13,7 @@ use tether_bench::Session;
 use crate::cli::BenchArgs;
 use crate::cmd::rate_points::RatePoints;
 use crate::output::export::languages::{plot, table};
-use crate::output::export::{write_bytes, Target};
+use crate::output::export::OwnReport;
 use crate::output::progress::Progress;
 
 /// Runs the languages experiment and exports it.
@@ -39,27 +39,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 fn export(report: &LanguageReport, args: &BenchArgs) -> anyhow::Result<()> {
-    let json = args.json.as_deref().map(Target::parse);
-    if !args.quiet {
-        let to = match json {
-            Some(Target::Stdout) => Target::Stderr,
-            _ => Target::Stdout,
-        };
-        write_bytes(&to, table::render(report).as_bytes())?;
+    OwnReport {
+        report,
+        table: table::render(report),
+        plot: &plot::write,
     }
-    if let Some(target) = &json {
-        let mut text = serde_json::to_string_pretty(report)?;
-        text.push('\n');
-        write_bytes(target, text.as_bytes())?;
-    }
-    if let Some(dir) = &args.plot {
-        let files = plot::write(report, dir)?;
-        if !args.quiet {
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-            eprintln!("plot: {}", names.join(", "));
-        }
-    }
-    Ok(())
+    .export(args.json.as_deref(), args.plot.as_deref(), args.quiet)
 }
 
 fn plan_of(args: &BenchArgs) -> anyhow::Result<LanguagePlan> {

@@ -3,6 +3,7 @@
 pub mod balls;
 pub mod bench;
 pub mod bridge;
+pub mod broker_bench;
 pub mod completions;
 pub mod copy;
 pub mod languages;

@@ -3,6 +3,7 @@
 //! charts), and a target that is a file, a directory for the charts, or a
 //! standard stream.
 
+pub mod broker;
 pub mod json;
 pub mod languages;
 pub mod plot;
@@ -63,6 +64,51 @@ pub fn write_bytes(target: &Target, bytes: &[u8]) -> anyhow::Result<Vec<PathBuf>
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(vec![path.clone()])
         }
+    }
+}
+
+/// The exports of a run with a report of its own (`--languages`,
+/// `--broker`): the table (unless `quiet`; on stderr when the JSON takes
+/// stdout), the report as JSON, and the charts `plot` draws into a
+/// directory.
+pub struct OwnReport<'a, R: serde::Serialize> {
+    /// The report.
+    pub report: &'a R,
+    /// The table, as text.
+    pub table: String,
+    /// Draws the charts into a directory; returns the files.
+    pub plot: &'a dyn Fn(&R, &Path) -> anyhow::Result<Vec<PathBuf>>,
+}
+
+impl<R: serde::Serialize> OwnReport<'_, R> {
+    /// Writes what `json`, `plot_dir` and `quiet` ask for.
+    pub fn export(
+        &self,
+        json: Option<&Path>,
+        plot_dir: Option<&Path>,
+        quiet: bool,
+    ) -> anyhow::Result<()> {
+        let json = json.map(Target::parse);
+        if !quiet {
+            let to = match json {
+                Some(Target::Stdout) => Target::Stderr,
+                _ => Target::Stdout,
+            };
+            write_bytes(&to, self.table.as_bytes())?;
+        }
+        if let Some(target) = &json {
+            let mut text = serde_json::to_string_pretty(self.report)?;
+            text.push('\n');
+            write_bytes(target, text.as_bytes())?;
+        }
+        if let Some(dir) = plot_dir {
+            let files = (self.plot)(self.report, dir)?;
+            if !quiet {
+                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                eprintln!("plot: {}", names.join(", "));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -429,43 +429,63 @@ fn connect_chart<DB: DrawingBackend>(
         ("persistent link", c.persistent.per_s, colour(0)),
         ("connection per message", c.per_connection.per_s, colour(1)),
     ];
+    let caption = format!(
+        "persistent link: {}x the messages/s of a connection per message ({} request + reply, tcp)",
+        short_ratio(c.ratio),
+        size_label(c.size)
+    );
+    let bars = bars.map(|(name, v, col)| (format!("{name}: {} msg/s", fmt_count(v)), v, col));
+    bar_chart(
+        &root,
+        &caption,
+        24,
+        "messages per second (request + reply)",
+        &|v| fmt_count(v),
+        &bars,
+    )
+}
+
+/// Bars side by side from 0, each with its text above it; fonts scale
+/// with `caption_size`.
+pub(crate) fn bar_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    caption_size: u32,
+    y_desc: &str,
+    y_fmt: &dyn Fn(f64) -> String,
+    bars: &[(String, f64, RGBColor)],
+) -> anyhow::Result<()> {
     let top = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.18;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!(
-                "persistent link: {}x the messages/s of a connection per message ({} request + reply, tcp)",
-                short_ratio(c.ratio),
-                size_label(c.size)
-            ),
-            font(24),
-        )
+    let n = bars.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, font(caption_size))
         .margin(20)
         .x_label_area_size(20)
         .y_label_area_size(110)
-        .build_cartesian_2d(0f64..2f64, 0f64..top)
+        .build_cartesian_2d(0f64..n, 0f64..top)
         .map_err(plot_err)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
         .light_line_style(WHITE.mix(0.0))
-        .y_desc("messages per second (request + reply)")
-        .y_label_formatter(&|v| fmt_count(*v))
-        .label_style(font(18))
-        .axis_desc_style(font(20))
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| y_fmt(*v))
+        .label_style(font(caption_size - 6))
+        .axis_desc_style(font(caption_size - 4))
         .draw()
         .map_err(plot_err)?;
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, &(_, v, col))| {
-            Rectangle::new([(i as f64 + 0.2, 0.0), (i as f64 + 0.8, v)], col.filled())
+        .draw_series(bars.iter().enumerate().map(|(i, (_, v, col))| {
+            Rectangle::new([(i as f64 + 0.2, 0.0), (i as f64 + 0.8, *v)], col.filled())
         }))
         .map_err(plot_err)?;
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, &(name, v, _))| {
+        .draw_series(bars.iter().enumerate().map(|(i, (text, v, _))| {
             Text::new(
-                format!("{name}: {} msg/s", fmt_count(v)),
+                text.clone(),
                 (i as f64 + 0.2, v + top * 0.02),
-                font(20),
+                font(caption_size - 4),
             )
         }))
         .map_err(plot_err)?;
