@@ -117,6 +117,7 @@ pub fn run(
         nodelay: true,
         size: plan.size,
         budget: plan.latency,
+        busy_poll: None,
     };
     let l = latency::measure(session, &spec)?;
     let direct_rtt = RoundTrip {
