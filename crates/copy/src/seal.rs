@@ -122,22 +122,38 @@ impl Sealer {
     /// Seals in place: `frame` holds `type, flags, plaintext`; the
     /// plaintext becomes ciphertext and the tag is appended.
     pub fn seal_frame(&mut self, frame: &mut Vec<u8>) -> Result<(), SealClosed> {
-        if self.finished || self.counter == u64::MAX || frame.len() < HEADER_LEN {
+        if frame.len() < HEADER_LEN {
             return Err(SealClosed);
         }
-        let aad = [frame[0], frame[1]];
+        let len = frame.len() - HEADER_LEN;
+        frame.resize(frame.len() + TAG_LEN, 0);
+        self.seal_record(frame, len).map(drop).inspect_err(|_| {
+            frame.truncate(HEADER_LEN + len);
+        })
+    }
+
+    /// Seals a record in a buffer that is reused: `buf` holds type and
+    /// flags, then `len` bytes of plaintext, then room for the tag. The
+    /// plaintext becomes ciphertext and the tag follows it, with no copy
+    /// and no allocation; returns the frame's length.
+    pub fn seal_record(&mut self, buf: &mut [u8], len: usize) -> Result<usize, SealClosed> {
+        let end = HEADER_LEN + len;
+        if self.finished || self.counter == u64::MAX || buf.len() < end + TAG_LEN {
+            return Err(SealClosed);
+        }
+        let aad = [buf[0], buf[1]];
         let tag = self
             .key
             .seal_in_place_separate_tag(
                 nonce(self.counter),
                 Aad::from(aad),
-                &mut frame[HEADER_LEN..],
+                &mut buf[HEADER_LEN..end],
             )
             .map_err(|_| SealClosed)?;
-        frame.extend_from_slice(tag.as_ref());
+        buf[end..end + TAG_LEN].copy_from_slice(tag.as_ref());
         self.counter += 1;
         self.finished = aad[1] & FLAG_FINAL != 0;
-        Ok(())
+        Ok(end + TAG_LEN)
     }
 
     /// A new frame for a record of type `t`: header, then room for `cap` bytes.
@@ -169,6 +185,19 @@ pub enum OpenError {
     /// The frame breaks the record layout.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+}
+
+/// A message's own idea of finality must match the record's flag.
+fn same_final(o: &Opened, msg: crate::wire::Msg) -> Result<crate::wire::Msg, OpenError> {
+    if msg.is_final() != o.is_final {
+        return Err(ProtocolError::BadField {
+            t: o.t,
+            what: "final flag",
+            value: o.is_final.into(),
+        }
+        .into());
+    }
+    Ok(msg)
 }
 
 /// Opens the other direction's records, counting them.
@@ -211,19 +240,35 @@ impl Opener {
 
     /// Opens in place; the plaintext is then `frame[HEADER_LEN..HEADER_LEN + len]`.
     pub fn open_frame(&mut self, frame: &mut [u8]) -> Result<Opened, OpenError> {
+        if frame.len() < HEADER_LEN {
+            let missing = HEADER_LEN - frame.len();
+            return self.open_body([frame.first().copied().unwrap_or(0), 0], &mut [], missing);
+        }
+        let (header, body) = frame.split_at_mut(HEADER_LEN);
+        self.open_body([header[0], header[1]], body, 0)
+    }
+
+    /// Opens a record given as its header and its body (ciphertext and
+    /// tag) in place; the plaintext is then `body[..len]`. `missing` is
+    /// how many header bytes the frame lacked (for the error).
+    fn open_body(
+        &mut self,
+        header: [u8; 2],
+        body: &mut [u8],
+        missing: usize,
+    ) -> Result<Opened, OpenError> {
         if self.finished {
             return Err(ProtocolError::AfterFinal.into());
         }
-        if frame.len() < HEADER_LEN + TAG_LEN {
-            let t = frame.first().copied().unwrap_or(0);
+        let (t, flags) = (header[0], header[1]);
+        if missing > 0 || body.len() < TAG_LEN {
             return Err(ProtocolError::Short {
                 t,
                 need: HEADER_LEN + TAG_LEN,
-                got: frame.len(),
+                got: (HEADER_LEN - missing.min(HEADER_LEN)) + body.len(),
             }
             .into());
         }
-        let (t, flags) = (frame[0], frame[1]);
         if flags & !FLAG_FINAL != 0 {
             return Err(ProtocolError::BadField {
                 t,
@@ -232,7 +277,7 @@ impl Opener {
             }
             .into());
         }
-        let len = frame.len() - HEADER_LEN - TAG_LEN;
+        let len = body.len() - TAG_LEN;
         if len > self.max_plaintext {
             return Err(ProtocolError::BadField {
                 t,
@@ -243,11 +288,7 @@ impl Opener {
         }
         let counter = self.counter;
         self.key
-            .open_in_place(
-                nonce(counter),
-                Aad::from([t, flags]),
-                &mut frame[HEADER_LEN..],
-            )
+            .open_in_place(nonce(counter), Aad::from([t, flags]), body)
             .map_err(|_| OpenError::Tampered { counter })?;
         self.counter += 1;
         let is_final = flags & FLAG_FINAL != 0;
@@ -259,15 +300,23 @@ impl Opener {
     pub fn open_msg(&mut self, frame: &mut [u8]) -> Result<crate::wire::Msg, OpenError> {
         let o = self.open_frame(frame)?;
         let msg = crate::wire::Msg::decode(o.t, &frame[HEADER_LEN..HEADER_LEN + o.len])?;
-        if msg.is_final() != o.is_final {
-            return Err(ProtocolError::BadField {
-                t: o.t,
-                what: "final flag",
-                value: o.is_final.into(),
-            }
-            .into());
-        }
-        Ok(msg)
+        same_final(&o, msg)
+    }
+
+    /// Opens a record read into a buffer that is reused: `header` is the
+    /// frame's first bytes (`short` of them missing when the frame was
+    /// shorter than a header) and `body` the rest. A DATA record's
+    /// plaintext stays in `body`, with no copy.
+    pub fn open_owned(
+        &mut self,
+        header: [u8; 2],
+        short: usize,
+        mut body: Vec<u8>,
+    ) -> Result<crate::wire::Msg, OpenError> {
+        let o = self.open_body(header, &mut body, short)?;
+        body.truncate(o.len);
+        let msg = crate::wire::Msg::decode_owned(o.t, body)?;
+        same_final(&o, msg)
     }
 
     /// Whether the peer's final record has been opened.
@@ -314,6 +363,40 @@ mod tests {
             let mut g = f.clone();
             g[bit / 8] ^= 1 << (bit % 8);
             assert!(o.open_msg(&mut g).is_err(), "bit {bit}");
+        }
+    }
+
+    #[test]
+    fn a_reused_buffer_seals_and_opens_as_a_fresh_frame_does() {
+        let (mut s, _) = pair(Aead::best());
+        let (mut s2, mut o) = pair(Aead::best());
+        let mut buf = vec![0xaa; HEADER_LEN + 64 + TAG_LEN];
+        for round in 0..3u8 {
+            let msg = Msg::Data(vec![round; 20 + usize::from(round)]);
+            let fresh = s.seal_msg(&msg).unwrap();
+            buf[..HEADER_LEN].copy_from_slice(&[T_DATA, 0]);
+            let len = 20 + usize::from(round);
+            buf[HEADER_LEN..HEADER_LEN + len].fill(round);
+            let n = s2.seal_record(&mut buf, len).unwrap();
+            assert_eq!(&buf[..n], &fresh[..]);
+            let body = buf[HEADER_LEN..n].to_vec();
+            assert_eq!(o.open_owned([T_DATA, 0], 0, body).unwrap(), msg);
+        }
+        assert_eq!(s2.seal_record(&mut buf, 64 + 1), Err(SealClosed));
+    }
+
+    #[test]
+    fn a_short_frame_is_refused_the_same_way_owned_or_not() {
+        for frame in [vec![], vec![T_DATA], vec![T_DATA, 0, 1, 2]] {
+            let (_, mut o) = pair(Aead::best());
+            let (_, mut o2) = pair(Aead::best());
+            let short = HEADER_LEN.saturating_sub(frame.len());
+            let mut header = [0; HEADER_LEN];
+            let h = frame.len().min(HEADER_LEN);
+            header[..h].copy_from_slice(&frame[..h]);
+            let want = o.open_msg(&mut frame.clone()).unwrap_err();
+            assert!(matches!(want, OpenError::Protocol(ProtocolError::Short { .. })));
+            assert_eq!(o2.open_owned(header, short, frame[h..].to_vec()), Err(want));
         }
     }
 

@@ -178,6 +178,14 @@ impl Msg {
         }
     }
 
+    /// Decodes a body that is given away: a DATA record keeps it, with no copy.
+    pub fn decode_owned(t: u8, body: Vec<u8>) -> Result<Msg, ProtocolError> {
+        if t == T_DATA {
+            return Ok(Msg::Data(body));
+        }
+        Msg::decode(t, &body)
+    }
+
     /// Decodes the body of a record of type `t`.
     pub fn decode(t: u8, body: &[u8]) -> Result<Msg, ProtocolError> {
         let mut r = Reader { buf: body, t };

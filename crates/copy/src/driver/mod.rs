@@ -198,7 +198,12 @@ fn recv_msg(link: &mut Link, opener: &mut Opener, peer: &str) -> Result<Msg> {
 
 fn open(frame: tether::Bytes, opener: &mut Opener, peer: &str) -> Result<Msg> {
     let mut buf = bytes::BytesMut::from(frame);
-    opener.open_msg(&mut buf).map_err(|e| match e {
+    opened(opener.open_msg(&mut buf), peer)
+}
+
+/// What opening a record found, as this crate's error.
+fn opened(r: std::result::Result<Msg, OpenError>, peer: &str) -> Result<Msg> {
+    r.map_err(|e| match e {
         OpenError::Tampered { counter } => Error::Tampered {
             counter,
             peer: peer.to_owned(),

@@ -5,19 +5,27 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::net::Shutdown;
 use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, SyncSender};
 
-use tether::{Bytes, Link};
+use tether::Link;
 
-use super::{link_error, open, recv_msg, tell, Hooks, Options, Stats, Summary};
+use super::{link_error, opened, recv_msg, tell, Hooks, Options, Stats, Summary};
 use crate::error::{Error, Result};
 use crate::handshake::Session;
 use crate::incoming::{Event, Incoming};
-use crate::seal::{Opener, FLAG_FINAL};
+use crate::seal::{Opener, FLAG_FINAL, HEADER_LEN, TAG_LEN};
 use crate::target::Target;
-use crate::wire::{Entry, EntryKind, Msg};
+use crate::wire::{Entry, EntryKind, Msg, MAX_RECORD_PLAINTEXT};
 
-const DEPTH: usize = 8;
+const DEPTH: usize = 4;
+
+/// A record as read: its header (`short` bytes of it missing when the
+/// frame was shorter) and the rest, in a buffer that is reused.
+struct Frame {
+    header: [u8; HEADER_LEN],
+    short: usize,
+    body: Vec<u8>,
+}
 
 /// Where the bytes go.
 enum Dest {
@@ -144,13 +152,31 @@ fn pipeline(
     peer: &str,
 ) -> Result<Hashes> {
     std::thread::scope(|s| {
-        let (to_open, opening) = sync_channel::<tether::Result<Bytes>>(DEPTH);
+        let (to_open, opening) = sync_channel::<tether::Result<Frame>>(DEPTH);
         let (to_write, writing) = sync_channel::<Result<Msg>>(DEPTH);
+        let (to_reuse, reuse) = sync_channel::<Vec<u8>>(2 * DEPTH + 4);
         let mut link = link;
         s.spawn(move || loop {
-            let r = link.recv();
+            // Each frame is copied once, from the link's buffer into one
+            // that is opened in place and written to disk from there.
+            let mut f = Frame {
+                header: [0; HEADER_LEN],
+                short: 0,
+                body: reuse
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(MAX_RECORD_PLAINTEXT + TAG_LEN)),
+            };
+            let r = link
+                .recv_each(1, None, |m| {
+                    let h = m.len().min(HEADER_LEN);
+                    f.header[..h].copy_from_slice(&m[..h]);
+                    f.short = HEADER_LEN - h;
+                    f.body.clear();
+                    f.body.extend_from_slice(&m[h..]);
+                })
+                .map(|_| f);
             let last = match &r {
-                Ok(f) => f.get(1).is_some_and(|flags| flags & FLAG_FINAL != 0),
+                Ok(f) => f.header[1] & FLAG_FINAL != 0,
                 Err(_) => true,
             };
             if to_open.send(r).is_err() || last {
@@ -162,7 +188,7 @@ fn pipeline(
             for r in opening {
                 let m = r
                     .map_err(|cause| link_error(cause, peer))
-                    .and_then(|f| open(f, &mut opener, peer));
+                    .and_then(|f| opened(opener.open_owned(f.header, f.short, f.body), peer));
                 let last = m.as_ref().map_or(true, Msg::is_final);
                 if to_write.send(m).is_err() || last {
                     break;
@@ -171,6 +197,7 @@ fn pipeline(
         });
         let mut w = Writing {
             dest,
+            reuse: to_reuse,
             file: None,
             stats: &hooks.stats,
             bytes: 0,
@@ -199,6 +226,8 @@ fn pipeline(
 
 struct Writing<'a> {
     dest: Dest,
+    /// Data buffers go back to the reading thread.
+    reuse: SyncSender<Vec<u8>>,
     /// The file being written: index, handle (None for stdout), replaces.
     file: Option<(u32, Option<File>, bool)>,
     stats: &'a Stats,
@@ -238,6 +267,7 @@ impl Writing<'_> {
                 r.map_err(|e| Error::io("cannot write", name, e))?;
                 self.bytes += d.len() as u64;
                 self.stats.add_bytes(d.len() as u64);
+                let _ = self.reuse.try_send(d);
             }
             Event::End { index, hash } => {
                 let e = &entries[index as usize];

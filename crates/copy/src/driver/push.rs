@@ -13,12 +13,25 @@ use super::{give_up, link_error, recv_msg, Hooks, Options, Stats, Summary};
 use crate::error::{Error, Result};
 use crate::handshake::Session;
 use crate::outgoing::{plan, Outgoing, Plan};
-use crate::seal::{Sealer, HEADER_LEN};
+use crate::seal::{Sealer, HEADER_LEN, TAG_LEN};
 use crate::source::{Origin, Source};
 use crate::wire::{EntryKind, Msg, T_DATA, UNKNOWN_SIZE};
 
 /// Frames in flight between two stages.
-const DEPTH: usize = 8;
+const DEPTH: usize = 4;
+
+/// Frames at least this long are written at once, behind anything
+/// gathered, in one `writev` and without a copy; shorter ones are gathered.
+const WRITE_AT_ONCE: usize = 16 * 1024;
+
+/// A record on its way: `buf[..HEADER_LEN + len]` is its header and
+/// plaintext, and `buf` has room for the tag after them. Data buffers go
+/// back to the reader once written, so a copy allocates a few, not one per
+/// record, and never clears them.
+struct Rec {
+    buf: Vec<u8>,
+    len: usize,
+}
 
 pub(super) fn push(
     mut link: Link,
@@ -98,13 +111,16 @@ fn pipeline(
     let stop = AtomicBool::new(false);
     let sender = link.sender();
     let stats: &Stats = &hooks.stats;
+    let data_len = HEADER_LEN + opts.chunk + TAG_LEN;
     std::thread::scope(|s| {
-        let (to_seal, sealing) = sync_channel::<Vec<u8>>(DEPTH);
-        let (to_write, writing) = sync_channel::<Vec<u8>>(DEPTH);
+        let (to_seal, sealing) = sync_channel::<Rec>(DEPTH);
+        let (to_write, writing) = sync_channel::<Rec>(DEPTH);
+        let (to_reuse, reuse) = sync_channel::<Vec<u8>>(2 * DEPTH + 4);
         let reader = s.spawn(|| {
             let mut r = Reading {
                 out,
                 tx: to_seal,
+                free: reuse,
                 stop: &stop,
                 stats,
                 chunk: opts.chunk,
@@ -113,13 +129,18 @@ fn pipeline(
             r.all(origins).map(|()| r.summary)
         });
         let sealer_t = s.spawn(move || {
-            for mut f in sealing {
-                if sealer.seal_frame(&mut f).is_err() || to_write.send(f).is_err() {
+            for mut r in sealing {
+                match sealer.seal_record(&mut r.buf, r.len) {
+                    Ok(n) => r.len = n,
+                    Err(_) => break,
+                }
+                if to_write.send(r).is_err() {
                     break;
                 }
             }
         });
-        let writer = s.spawn(|| write_frames(&sender, writing));
+        let sender = &sender;
+        let writer = s.spawn(move || write_frames(sender, writing, &to_reuse, data_len));
         let reply = recv_msg(&mut link, &mut opener, peer).and_then(|m| out.finish(m));
         stop.store(true, Ordering::Relaxed);
         let read = reader
@@ -145,11 +166,17 @@ fn pipeline(
     })
 }
 
-/// Writes sealed frames, gathering them while more are ready and flushing
-/// when the queue runs dry.
-fn write_frames(sender: &tether::Sender, rx: Receiver<Vec<u8>>) -> tether::Result<()> {
+/// Writes sealed frames (`len` is then the frame's length): a big one at
+/// once, small ones gathered while more are ready and flushed when the
+/// queue runs dry. Data buffers (`data_len` long) go back for reuse.
+fn write_frames(
+    sender: &tether::Sender,
+    rx: Receiver<Rec>,
+    reuse: &SyncSender<Vec<u8>>,
+    data_len: usize,
+) -> tether::Result<()> {
     loop {
-        let f = match rx.try_recv() {
+        let r = match rx.try_recv() {
             Ok(f) => f,
             Err(TryRecvError::Empty) => {
                 sender.flush()?;
@@ -160,7 +187,15 @@ fn write_frames(sender: &tether::Sender, rx: Receiver<Vec<u8>>) -> tether::Resul
             }
             Err(TryRecvError::Disconnected) => return sender.flush(),
         };
-        sender.feed(&f)?;
+        let frame = &r.buf[..r.len];
+        if frame.len() >= WRITE_AT_ONCE {
+            sender.send(frame)?;
+        } else {
+            sender.feed(frame)?;
+        }
+        if r.buf.len() == data_len {
+            let _ = reuse.try_send(r.buf);
+        }
     }
 }
 
@@ -168,7 +203,8 @@ fn write_frames(sender: &tether::Sender, rx: Receiver<Vec<u8>>) -> tether::Resul
 /// receiver's offer, read in chunks and hashed.
 struct Reading<'a> {
     out: &'a Outgoing,
-    tx: SyncSender<Vec<u8>>,
+    tx: SyncSender<Rec>,
+    free: Receiver<Vec<u8>>,
     stop: &'a AtomicBool,
     stats: &'a Stats,
     chunk: usize,
@@ -177,12 +213,14 @@ struct Reading<'a> {
 
 impl Reading<'_> {
     fn emit(&self, msg: &Msg) -> Result<()> {
-        let mut f = Sealer::frame(msg.record_type(), msg.is_final(), 48);
-        msg.encode_body(&mut f);
-        self.send(f)
+        let mut buf = Sealer::frame(msg.record_type(), msg.is_final(), 48);
+        msg.encode_body(&mut buf);
+        let len = buf.len() - HEADER_LEN;
+        buf.resize(buf.len() + TAG_LEN, 0);
+        self.send(Rec { buf, len })
     }
 
-    fn send(&self, f: Vec<u8>) -> Result<()> {
+    fn send(&self, f: Rec) -> Result<()> {
         if self.stop.load(Ordering::Relaxed) {
             return Err(Error::Local("stopped".into()));
         }
@@ -289,19 +327,20 @@ impl Reading<'_> {
             if want == 0 {
                 return Ok(sent);
             }
-            let mut f = Sealer::frame(T_DATA, false, want);
-            f.resize(HEADER_LEN + want, 0);
-            let n = read_full(r, &mut f[HEADER_LEN..])
+            // A buffer back from the writer, or a new one (zeroed once).
+            let full = HEADER_LEN + self.chunk + TAG_LEN;
+            let mut buf = self.free.try_recv().unwrap_or_else(|_| vec![0; full]);
+            buf[..HEADER_LEN].copy_from_slice(&[T_DATA, 0]);
+            let n = read_full(r, &mut buf[HEADER_LEN..HEADER_LEN + want])
                 .map_err(|e| Error::io("cannot read", name, e))?;
             if n == 0 {
                 return Ok(sent);
             }
-            f.truncate(HEADER_LEN + n);
-            hasher.update(&f[HEADER_LEN..]);
+            hasher.update(&buf[HEADER_LEN..HEADER_LEN + n]);
             sent += n as u64;
             self.summary.bytes += n as u64;
             self.stats.add_bytes(n as u64);
-            self.send(f)?;
+            self.send(Rec { buf, len: n })?;
         }
     }
 }
