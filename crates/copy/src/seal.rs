@@ -395,7 +395,10 @@ mod tests {
             let h = frame.len().min(HEADER_LEN);
             header[..h].copy_from_slice(&frame[..h]);
             let want = o.open_msg(&mut frame.clone()).unwrap_err();
-            assert!(matches!(want, OpenError::Protocol(ProtocolError::Short { .. })));
+            assert!(matches!(
+                want,
+                OpenError::Protocol(ProtocolError::Short { .. })
+            ));
             assert_eq!(o2.open_owned(header, short, frame[h..].to_vec()), Err(want));
         }
     }

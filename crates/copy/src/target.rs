@@ -1,7 +1,7 @@
 //! Where received files go: every name is opened beneath the target
 //! directory's handle, one component at a time, never following a symlink.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, OwnedFd};
@@ -26,6 +26,9 @@ pub struct Target {
     overwrite: bool,
     umask: u32,
     dirs: HashMap<String, OwnedFd>,
+    /// Directories this copy made ("" for the root): empty when made, so
+    /// nothing in them is held and no lookup is needed.
+    fresh: HashSet<String>,
 }
 
 fn io_err<'a>(what: &'static str, name: &'a str) -> impl FnOnce(rustix::io::Errno) -> Error + 'a {
@@ -51,9 +54,11 @@ impl Target {
     pub fn open(path: &Path, one_file: bool, overwrite: bool) -> Result<Target> {
         let shown = path.display().to_string();
         let is_dir = path.is_dir();
+        let mut fresh = HashSet::new();
         let (dir, single) = if is_dir || !one_file {
             if !is_dir {
                 std::fs::create_dir_all(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+                fresh.insert(String::new());
             }
             (path.to_path_buf(), None)
         } else {
@@ -77,6 +82,7 @@ impl Target {
             overwrite,
             umask: current_umask(),
             dirs: HashMap::new(),
+            fresh,
         })
     }
 
@@ -116,7 +122,10 @@ impl Target {
     pub fn make_dir(&mut self, name: &str) -> Result<()> {
         let (parent, base) = self.parent_and_base(name)?;
         match rfs::mkdirat(parent, base, Mode::from_raw_mode(0o700)) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.fresh.insert(name.to_owned());
+                Ok(())
+            }
             Err(rustix::io::Errno::EXIST) => open_dir_at(parent, base)
                 .map(drop)
                 .map_err(|e| refuse_or_io(e, name)),
@@ -130,6 +139,11 @@ impl Target {
     pub fn held(&mut self, index: u32, entry: &Entry) -> Result<Option<HeldFile>> {
         let local = self.local(&entry.name).to_owned();
         let overwrite = self.overwrite;
+        let dir = local.rsplit_once('/').map_or("", |(d, _)| d);
+        if self.single.is_none() && self.fresh.contains(dir) {
+            // Two failed lookups per file saved in a tree that is new.
+            return Ok(None);
+        }
         let (parent, base) = self.parent_and_base(&local)?;
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         match rfs::openat(parent, base, flags, Mode::empty()) {

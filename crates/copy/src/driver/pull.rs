@@ -18,6 +18,10 @@ use crate::target::Target;
 use crate::wire::{Entry, EntryKind, Msg, MAX_RECORD_PLAINTEXT};
 
 const DEPTH: usize = 4;
+/// At most this many frames in one hand-off between threads.
+const BATCH_RECORDS: usize = 256;
+/// Frames this long are read into buffers that are reused.
+const REUSE_FROM: usize = 64 * 1024;
 
 /// A record as read: its header (`short` bytes of it missing when the
 /// frame was shorter) and the rest, in a buffer that is reused.
@@ -152,33 +156,39 @@ fn pipeline(
     peer: &str,
 ) -> Result<Hashes> {
     std::thread::scope(|s| {
-        let (to_open, opening) = sync_channel::<tether::Result<Frame>>(DEPTH);
-        let (to_write, writing) = sync_channel::<Result<Msg>>(DEPTH);
+        let (to_open, opening) = sync_channel::<tether::Result<Vec<Frame>>>(DEPTH);
+        let (to_write, writing) = sync_channel::<Vec<Result<Msg>>>(DEPTH);
         let (to_reuse, reuse) = sync_channel::<Vec<u8>>(2 * DEPTH + 4);
         let mut link = link;
+        // Frames go from thread to thread in batches (every whole frame
+        // the link has read), so small files cost a hand-off per batch.
         s.spawn(move || loop {
-            // Each frame is copied once, from the link's buffer into one
-            // that is opened in place and written to disk from there.
-            let mut f = Frame {
-                header: [0; HEADER_LEN],
-                short: 0,
-                body: reuse
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(MAX_RECORD_PLAINTEXT + TAG_LEN)),
-            };
-            let r = link
-                .recv_each(1, None, |m| {
-                    let h = m.len().min(HEADER_LEN);
-                    f.header[..h].copy_from_slice(&m[..h]);
-                    f.short = HEADER_LEN - h;
-                    f.body.clear();
-                    f.body.extend_from_slice(&m[h..]);
-                })
-                .map(|_| f);
-            let last = match &r {
-                Ok(f) => f.header[1] & FLAG_FINAL != 0,
-                Err(_) => true,
-            };
+            let mut batch = Vec::new();
+            let mut last = false;
+            let r = link.recv_each(BATCH_RECORDS, None, |m| {
+                // Each frame is copied once, from the link's buffer into
+                // one that is opened in place and written from there.
+                let mut body = if m.len() >= REUSE_FROM {
+                    reuse
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(MAX_RECORD_PLAINTEXT + TAG_LEN))
+                } else {
+                    Vec::with_capacity(m.len())
+                };
+                let h = m.len().min(HEADER_LEN);
+                let mut header = [0; HEADER_LEN];
+                header[..h].copy_from_slice(&m[..h]);
+                body.clear();
+                body.extend_from_slice(&m[h..]);
+                last |= header[1] & FLAG_FINAL != 0;
+                batch.push(Frame {
+                    header,
+                    short: HEADER_LEN - h,
+                    body,
+                });
+            });
+            let r = r.map(|_| batch);
+            last |= r.is_err();
             if to_open.send(r).is_err() || last {
                 break;
             }
@@ -186,11 +196,23 @@ fn pipeline(
         let mut opener = opener;
         s.spawn(move || {
             for r in opening {
-                let m = r
-                    .map_err(|cause| link_error(cause, peer))
-                    .and_then(|f| opened(opener.open_owned(f.header, f.short, f.body), peer));
-                let last = m.as_ref().map_or(true, Msg::is_final);
-                if to_write.send(m).is_err() || last {
+                let mut out = Vec::new();
+                let mut last = false;
+                match r {
+                    Err(cause) => out.push(Err(link_error(cause, peer))),
+                    Ok(frames) => {
+                        for f in frames {
+                            let m = opened(opener.open_owned(f.header, f.short, f.body), peer);
+                            last = m.as_ref().map_or(true, Msg::is_final);
+                            out.push(m);
+                            if last {
+                                break;
+                            }
+                        }
+                    }
+                }
+                last |= out.last().is_some_and(|m| m.is_err());
+                if to_write.send(out).is_err() || last {
                     break;
                 }
             }
@@ -205,7 +227,7 @@ fn pipeline(
             skipped: 0,
             hashes: Vec::new(),
         };
-        for m in writing {
+        for m in writing.into_iter().flatten() {
             let ev = inc.handle(m?);
             let ev = match ev {
                 Err(e @ Error::HashMismatch { .. }) => {

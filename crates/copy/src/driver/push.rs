@@ -24,6 +24,13 @@ const DEPTH: usize = 4;
 /// gathered, in one `writev` and without a copy; shorter ones are gathered.
 const WRITE_AT_ONCE: usize = 16 * 1024;
 
+/// Records gathered before one hand-off to the sealing thread, so that
+/// many small files cost one channel message and one wake-up per batch,
+/// not three per file; a big record is handed off at once.
+const BATCH_BYTES: usize = 256 * 1024;
+/// At most this many records in one hand-off.
+const BATCH_RECORDS: usize = 256;
+
 /// A record on its way: `buf[..HEADER_LEN + len]` is its header and
 /// plaintext, and `buf` has room for the tag after them. Data buffers go
 /// back to the reader once written, so a copy allocates a few, not one per
@@ -113,13 +120,15 @@ fn pipeline(
     let stats: &Stats = &hooks.stats;
     let data_len = HEADER_LEN + opts.chunk + TAG_LEN;
     std::thread::scope(|s| {
-        let (to_seal, sealing) = sync_channel::<Rec>(DEPTH);
-        let (to_write, writing) = sync_channel::<Rec>(DEPTH);
+        let (to_seal, sealing) = sync_channel::<Vec<Rec>>(DEPTH);
+        let (to_write, writing) = sync_channel::<Vec<Rec>>(DEPTH);
         let (to_reuse, reuse) = sync_channel::<Vec<u8>>(2 * DEPTH + 4);
         let reader = s.spawn(|| {
             let mut r = Reading {
                 out,
                 tx: to_seal,
+                batch: Vec::new(),
+                batch_bytes: 0,
                 free: reuse,
                 stop: &stop,
                 stats,
@@ -129,13 +138,15 @@ fn pipeline(
             r.all(origins).map(|()| r.summary)
         });
         let sealer_t = s.spawn(move || {
-            for mut r in sealing {
-                match sealer.seal_record(&mut r.buf, r.len) {
-                    Ok(n) => r.len = n,
-                    Err(_) => break,
+            for mut batch in sealing {
+                for r in &mut batch {
+                    match sealer.seal_record(&mut r.buf, r.len) {
+                        Ok(n) => r.len = n,
+                        Err(_) => return,
+                    }
                 }
-                if to_write.send(r).is_err() {
-                    break;
+                if to_write.send(batch).is_err() {
+                    return;
                 }
             }
         });
@@ -171,12 +182,12 @@ fn pipeline(
 /// queue runs dry. Data buffers (`data_len` long) go back for reuse.
 fn write_frames(
     sender: &tether::Sender,
-    rx: Receiver<Rec>,
+    rx: Receiver<Vec<Rec>>,
     reuse: &SyncSender<Vec<u8>>,
     data_len: usize,
 ) -> tether::Result<()> {
     loop {
-        let r = match rx.try_recv() {
+        let batch = match rx.try_recv() {
             Ok(f) => f,
             Err(TryRecvError::Empty) => {
                 sender.flush()?;
@@ -187,14 +198,16 @@ fn write_frames(
             }
             Err(TryRecvError::Disconnected) => return sender.flush(),
         };
-        let frame = &r.buf[..r.len];
-        if frame.len() >= WRITE_AT_ONCE {
-            sender.send(frame)?;
-        } else {
-            sender.feed(frame)?;
-        }
-        if r.buf.len() == data_len {
-            let _ = reuse.try_send(r.buf);
+        for r in batch {
+            let frame = &r.buf[..r.len];
+            if frame.len() >= WRITE_AT_ONCE {
+                sender.send(frame)?;
+            } else {
+                sender.feed(frame)?;
+            }
+            if r.buf.len() == data_len {
+                let _ = reuse.try_send(r.buf);
+            }
         }
     }
 }
@@ -203,7 +216,10 @@ fn write_frames(
 /// receiver's offer, read in chunks and hashed.
 struct Reading<'a> {
     out: &'a Outgoing,
-    tx: SyncSender<Rec>,
+    tx: SyncSender<Vec<Rec>>,
+    /// Records not yet handed off, and their plaintext bytes.
+    batch: Vec<Rec>,
+    batch_bytes: usize,
     free: Receiver<Vec<u8>>,
     stop: &'a AtomicBool,
     stats: &'a Stats,
@@ -212,20 +228,38 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    fn emit(&self, msg: &Msg) -> Result<()> {
+    fn emit(&mut self, msg: &Msg) -> Result<()> {
         let mut buf = Sealer::frame(msg.record_type(), msg.is_final(), 48);
         msg.encode_body(&mut buf);
         let len = buf.len() - HEADER_LEN;
         buf.resize(buf.len() + TAG_LEN, 0);
-        self.send(Rec { buf, len })
+        self.send(Rec { buf, len })?;
+        if msg.is_final() {
+            self.hand_off()?;
+        }
+        Ok(())
     }
 
-    fn send(&self, f: Rec) -> Result<()> {
+    /// Adds a record to the batch, handing the batch off when it is big.
+    fn send(&mut self, r: Rec) -> Result<()> {
+        self.batch_bytes += r.len;
+        self.batch.push(r);
+        if self.batch_bytes >= BATCH_BYTES || self.batch.len() >= BATCH_RECORDS {
+            self.hand_off()?;
+        }
+        Ok(())
+    }
+
+    fn hand_off(&mut self) -> Result<()> {
         if self.stop.load(Ordering::Relaxed) {
             return Err(Error::Local("stopped".into()));
         }
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.batch_bytes = 0;
         self.tx
-            .send(f)
+            .send(std::mem::take(&mut self.batch))
             .map_err(|_| Error::Local("the link is gone".into()))
     }
 
@@ -327,9 +361,14 @@ impl Reading<'_> {
             if want == 0 {
                 return Ok(sent);
             }
-            // A buffer back from the writer, or a new one (zeroed once).
+            // A whole chunk goes in a buffer back from the writer, or a new
+            // one (zeroed once); a small file's rest in a buffer its size.
             let full = HEADER_LEN + self.chunk + TAG_LEN;
-            let mut buf = self.free.try_recv().unwrap_or_else(|_| vec![0; full]);
+            let mut buf = if want == self.chunk {
+                self.free.try_recv().unwrap_or_else(|_| vec![0; full])
+            } else {
+                vec![0; HEADER_LEN + want + TAG_LEN]
+            };
             buf[..HEADER_LEN].copy_from_slice(&[T_DATA, 0]);
             let n = read_full(r, &mut buf[HEADER_LEN..HEADER_LEN + want])
                 .map_err(|e| Error::io("cannot read", name, e))?;
@@ -341,6 +380,10 @@ impl Reading<'_> {
             self.summary.bytes += n as u64;
             self.stats.add_bytes(n as u64);
             self.send(Rec { buf, len: n })?;
+            if limit.is_none() {
+                // A stream may pause: what was read goes out before the next read waits.
+                self.hand_off()?;
+            }
         }
     }
 }
