@@ -79,6 +79,8 @@ pub struct SendArgs {
     pub connect_timeout: Option<Duration>,
 
     /// Keep trying to connect for this long, for a peer that is not up yet.
+    /// Over TCP, a connection lost while sending is made again within this
+    /// time, and every message the peer had not acknowledged is sent again.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub retry: Option<Duration>,
 

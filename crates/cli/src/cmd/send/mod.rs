@@ -5,6 +5,7 @@
 mod broker;
 mod input;
 mod outgoing;
+mod resend;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};

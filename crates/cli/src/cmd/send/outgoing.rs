@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context as _};
 use bytes::Bytes;
 use tether::{DatagramLink, Endpoint, Framing, Link, Options, Record};
 
+use super::resend::{self, Unacked, CHECK_EVERY};
 use crate::cli::SendArgs;
 use crate::output::render::{self, Mode};
 
@@ -28,7 +29,19 @@ pub struct Outgoing {
     wait_reply: Option<Duration>,
     reply_mode: Mode,
     stdout: io::Stdout,
+    retry: Option<Retry>,
 }
+
+/// `--retry` on a TCP stream: where to connect again, and what to resend.
+struct Retry {
+    endpoint: Endpoint,
+    within: Duration,
+    options: Options,
+    unacked: Unacked,
+}
+
+/// Connections a sender makes again at most after losing one.
+const MAX_RECONNECTS: u32 = 100;
 
 /// What carries the messages.
 enum Wire {
@@ -55,7 +68,27 @@ impl Outgoing {
                 (None, None) => Link::connect_with(endpoint, &options)?,
             }),
         };
+        let retry = match (&link, args.retry) {
+            // Only framed TCP says which whole messages were acknowledged;
+            // replies are not asked again.
+            (Wire::Stream(l), Some(within))
+                if resend::tells_acks(l.as_raw_fd())
+                    && framing != Framing::Raw
+                    && !args.wait_reply =>
+            {
+                let mut unacked = Unacked::default();
+                unacked.connected(l.as_raw_fd());
+                Some(Retry {
+                    endpoint: endpoint.clone(),
+                    within,
+                    options,
+                    unacked,
+                })
+            }
+            _ => None,
+        };
         Ok(Outgoing {
+            retry,
             link,
             framing,
             max_frame_len: args.max_frame_len,
@@ -88,15 +121,20 @@ impl Outgoing {
             pacer.wait();
         }
         let direct = self.pacer.is_some() || self.wait_reply.is_some();
-        match &mut self.link {
-            Wire::Stream(link) if direct => link.send(payload)?,
+        if let Some(retry) = &mut self.retry {
+            retry.unacked.push(payload, self.framing);
+        }
+        let sent = match &mut self.link {
+            Wire::Stream(link) if direct => link.send(payload),
             Wire::Stream(link) => {
-                link.feed(payload)?;
-                if idle {
-                    link.flush()?;
-                }
+                link.feed(payload)
+                    .and_then(|()| if idle { link.flush() } else { Ok(()) })
             }
-            Wire::Datagram(socket) => socket.send(payload)?,
+            Wire::Datagram(socket) => socket.send(payload),
+        };
+        match sent {
+            Ok(()) => self.forget_acknowledged(direct || idle),
+            Err(e) => self.resend(e)?,
         }
         if let Some(timeout) = self.wait_reply {
             self.print_reply(timeout)?;
@@ -154,7 +192,11 @@ impl Outgoing {
     /// with frames it cannot decode) makes the send fail.
     pub fn finish(&mut self) -> anyhow::Result<()> {
         if let Wire::Stream(link) = &mut self.link {
-            link.flush()?;
+            if let Err(e) = link.flush() {
+                self.resend(e)?;
+            }
+        }
+        if let Wire::Stream(link) = &mut self.link {
             match link.shutdown(Shutdown::Write) {
                 // The peer may already have gone after reading everything.
                 Ok(()) | Err(tether::Error::Io(_)) => {}
@@ -182,6 +224,63 @@ impl Outgoing {
         }
         Ok(())
     }
+}
+
+impl Outgoing {
+    /// With `--retry`, forgets what the peer acknowledged: after a write
+    /// (`now`), or once the held messages pass [`CHECK_EVERY`] bytes.
+    fn forget_acknowledged(&mut self, now: bool) {
+        if let (Some(retry), Wire::Stream(link)) = (&mut self.retry, &self.link) {
+            if now || retry.unacked.held() >= CHECK_EVERY {
+                retry.unacked.prune(link.as_raw_fd());
+            }
+        }
+    }
+
+    /// The connection was lost with `cause`: without `--retry` (or for an
+    /// error that is not a lost connection) that is the error; with it,
+    /// connects again within the `--retry` time and sends every message the
+    /// peer had not acknowledged.
+    fn resend(&mut self, mut cause: tether::Error) -> anyhow::Result<()> {
+        for _ in 0..MAX_RECONNECTS {
+            let Some(retry) = self.retry.as_mut().filter(|_| lost(&cause)) else {
+                return Err(cause.into());
+            };
+            let mut link = Link::connect_retry(&retry.endpoint, retry.within, &retry.options)
+                .with_context(|| format!("connection lost ({cause}); reconnecting"))?;
+            retry.unacked.connected(link.as_raw_fd());
+            let pending = retry.unacked.take();
+            eprintln!(
+                "tether: connection to {} lost ({cause}); reconnected, sending again from message {} ({} the peer had not acknowledged)",
+                self.endpoint,
+                retry.unacked.acked() + 1,
+                pending.len()
+            );
+            for payload in &pending {
+                retry.unacked.push(payload, self.framing);
+            }
+            let sent = pending
+                .iter()
+                .try_for_each(|p| link.feed(p))
+                .and_then(|()| link.flush());
+            self.link = Wire::Stream(link);
+            match sent {
+                Ok(()) => return Ok(()),
+                Err(e) => cause = e,
+            }
+        }
+        Err(anyhow!(
+            "connection lost {MAX_RECONNECTS} times; last: {cause}"
+        ))
+    }
+}
+
+/// Whether `e` means the connection is gone (and a new one may carry on).
+fn lost(e: &tether::Error) -> bool {
+    matches!(
+        e,
+        tether::Error::Io(_) | tether::Error::Closed | tether::Error::Truncated { .. }
+    )
 }
 
 /// How long a sender waits for its peer to close after the last message: a
