@@ -15,7 +15,7 @@ use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use faults_support::child::{wait_bounded, WAIT};
+use faults_support::child::{terminate, wait_bounded, wait_stderr, WAIT};
 use faults_support::{Net, B_ADDR};
 
 /// Messages of the loss case.
@@ -52,7 +52,7 @@ fn tcp_at_5_percent_loss_each_way_delivers_100k_messages_complete_and_in_order()
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("received");
     let count = NUMBERED.to_string();
-    let listener = net.listen(
+    let mut listener = net.listen(
         &net.b,
         &format!("tcp://{B_ADDR}:0"),
         &[
@@ -76,7 +76,7 @@ fn tcp_at_5_percent_loss_each_way_delivers_100k_messages_complete_and_in_order()
         .write_all(input.as_bytes())
         .unwrap();
     let sent = wait_bounded(&mut sender, WAIT);
-    let (status, _, stderr) = listener.wait();
+    let (status, stderr) = listener.wait();
     let dropped = (net.dropped(&net.b), net.dropped(&net.a));
     eprintln!("tcp loss: packets dropped (to listener, to sender) {dropped:?}");
     assert!(sent.success(), "sender: {sent:?}");
@@ -133,8 +133,8 @@ fn udp_bench_loss_and_reordering_match_what_the_injector_counted() {
     );
     assert!(injected > 0, "no loss was injected");
     assert!(made_late > 0, "nothing was reordered");
-    // Drops at the relay's socket (none, with its 256 MiB buffer) would
-    // come before its reordering; the relay never overfills the sink's.
+    // What the relay could not take is dropped at its socket, before any
+    // reordering; it never overfills the sink's socket.
     assert_eq!(
         overflowed, at_relay,
         "the bench sink's socket dropped datagrams"
@@ -159,7 +159,7 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
     std::fs::write(&file, vec![b'x'; BIG]).unwrap();
     // A lossy path keeps the sender blocked inside a frame.
     net.drop_incoming(&net.b, "tcp", 0.05);
-    let listener = net.listen(&net.b, &format!("tcp://{B_ADDR}:0"), &["--max-show", "8"]);
+    let mut listener = net.listen(&net.b, &format!("tcp://{B_ADDR}:0"), &["--max-show", "8"]);
     let size_column = format!("  {BIG} B");
     let mut lines = Vec::new();
     for i in 0..KILLS {
@@ -179,12 +179,13 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
             .unwrap();
         // Connected and sending: its first message is through.
         let first = listener.line_within(WAIT);
+        assert!(first.is_some(), "kill {i}: no message arrived");
         lines.extend(first);
         std::thread::sleep(Duration::from_millis(fastrand::u64(0..100)));
         sender.kill().unwrap();
         let _ = sender.wait();
         assert!(
-            listener.wait_stderr("connection closed mid-frame", i + 1, WAIT),
+            wait_stderr(&listener, "connection closed mid-frame", i + 1, WAIT),
             "kill {i}: no Truncated report: {}",
             listener.stderr()
         );
@@ -192,9 +193,9 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
             lines.push(line);
         }
     }
-    listener.signal(libc::SIGTERM);
-    let (status, rest, stderr) = listener.wait();
-    lines.extend(rest);
+    terminate(&listener);
+    let (status, stderr) = listener.wait();
+    lines.extend(listener.rest());
     assert!(status.success(), "{stderr}");
     for line in &lines {
         assert!(line.contains(&size_column), "a partial message: {line}");
@@ -222,7 +223,7 @@ fn a_listener_restarted_under_load_loses_nothing_a_retrying_sender_had_not_sent(
     let dir = tempfile::tempdir().unwrap();
     let (out1, out2) = (dir.path().join("first"), dir.path().join("second"));
     let output = |p: &std::path::Path| p.to_str().unwrap().to_owned();
-    let first = net.listen(
+    let mut first = net.listen(
         &net.b,
         &format!("tcp://{B_ADDR}:0"),
         &["--quiet", "--output", &output(&out1)],
@@ -244,17 +245,17 @@ fn a_listener_restarted_under_load_loses_nothing_a_retrying_sender_had_not_sent(
     while through() < RESTART_MESSAGES / 6 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    first.signal(libc::SIGTERM);
-    let (status, _, stderr) = first.wait();
+    terminate(&first);
+    let (status, stderr) = first.wait();
     assert!(status.success(), "{stderr}");
     std::thread::sleep(Duration::from_millis(300));
-    let second = net.listen(&net.b, &endpoint, &["--quiet", "--output", &output(&out2)]);
+    let mut second = net.listen(&net.b, &endpoint, &["--quiet", "--output", &output(&out2)]);
     let sent = wait_bounded(&mut sender, WAIT);
     feeder.join().unwrap().unwrap();
     let mut sender_err = String::new();
     std::io::Read::read_to_string(&mut sender.stderr.take().unwrap(), &mut sender_err).unwrap();
-    second.signal(libc::SIGTERM);
-    let (status, _, stderr) = second.wait();
+    terminate(&second);
+    let (status, stderr) = second.wait();
     assert!(sent.success() && status.success(), "{sender_err}\n{stderr}");
     let (got1, got2) = (numbers_in(&out1), numbers_in(&out2));
     let k = got1.len();

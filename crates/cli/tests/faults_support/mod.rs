@@ -10,6 +10,8 @@
 
 pub mod child;
 pub mod relay;
+#[path = "../listen_send_support/mod.rs"]
+pub mod support;
 
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -47,10 +47,15 @@ pub fn listen_raw_stdout(endpoint: &str, args: &[&str]) -> Listener {
 }
 
 fn start(endpoint: &str, args: &[&str], read_lines: bool) -> Listener {
-    let mut child = tether()
-        .arg("listen")
-        .arg(endpoint)
-        .args(args)
+    let mut cmd = tether();
+    cmd.arg("listen").arg(endpoint).args(args);
+    spawn(cmd, read_lines)
+}
+
+/// Starts `cmd` (a `tether listen` or `tether bench --server`, perhaps
+/// wrapped) and waits for its first line, which names the bound endpoint.
+pub fn spawn(mut cmd: Command, read_lines: bool) -> Listener {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -76,9 +81,11 @@ fn start(endpoint: &str, args: &[&str], read_lines: bool) -> Listener {
     let first = first_rx
         .recv_timeout(WAIT)
         .expect("tether listen printed no first line");
+    // "listening on tcp://..." or "tether bench server on tcp://...;".
     let endpoint = first
-        .strip_prefix("listening on ")
-        .and_then(|rest| rest.split(' ').next())
+        .split_whitespace()
+        .find(|w| w.contains("://"))
+        .map(|w| w.trim_end_matches(';'))
         .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
         .to_owned();
     let stdout = child.stdout.take().unwrap();

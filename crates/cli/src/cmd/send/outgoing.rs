@@ -318,20 +318,7 @@ const TCP_TIME_WAIT: u8 = 6;
 
 /// The TCP state of `fd`; `None` for a socket that is not TCP.
 fn tcp_state(fd: RawFd) -> Option<u8> {
-    // SAFETY: tcp_info is plain data; zeroed is a valid value.
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: `info` and `len` are valid for the option's size.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            (&mut info as *mut libc::tcp_info).cast(),
-            &mut len,
-        )
-    };
-    (r == 0).then_some(info.tcpi_state)
+    resend::tcp_info(fd).map(|info| info.tcpi_state)
 }
 
 /// Marks an error met while waiting for a reply, not while sending.

@@ -97,6 +97,11 @@ pub fn tells_acks(fd: RawFd) -> bool {
 
 /// The bytes the peer's TCP acknowledged on `fd`; `None` when it is not TCP.
 fn bytes_acked(fd: RawFd) -> Option<u64> {
+    tcp_info(fd).map(|info| info.tcpi_bytes_acked)
+}
+
+/// The kernel's `TCP_INFO` of `fd`; `None` for a socket that is not TCP.
+pub fn tcp_info(fd: RawFd) -> Option<libc::tcp_info> {
     // SAFETY: tcp_info is plain data; zeroed is a valid value.
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
@@ -110,7 +115,7 @@ fn bytes_acked(fd: RawFd) -> Option<u64> {
             &mut len,
         )
     };
-    (r == 0).then_some(info.tcpi_bytes_acked)
+    (r == 0).then_some(info)
 }
 
 #[cfg(test)]
