@@ -157,8 +157,9 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big");
     std::fs::write(&file, vec![b'x'; BIG]).unwrap();
-    // A lossy path keeps the sender blocked inside a frame.
-    net.drop_incoming(&net.b, "tcp", 0.05);
+    // A slow link keeps the sender blocked inside a frame, so each kill
+    // leaves one partly sent.
+    net.limit_rate(200);
     let mut listener = net.listen(&net.b, &format!("tcp://{B_ADDR}:0"), &["--max-show", "8"]);
     let size_column = format!("  {BIG} B");
     let mut lines = Vec::new();
@@ -177,18 +178,31 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
             )
             .spawn()
             .unwrap();
-        // Connected and sending: its first message is through.
-        let first = listener.line_within(WAIT);
-        assert!(first.is_some(), "kill {i}: no message arrived");
-        lines.extend(first);
+        // Connected, its first bytes through, then a random moment at
+        // which it waits inside a send (a kill between two sends would
+        // leave no frame half-sent, which is no fault to report).
+        assert!(
+            net.wait_receiving(&net.b, WAIT),
+            "kill {i}: nothing arrived"
+        );
         std::thread::sleep(Duration::from_millis(fastrand::u64(0..100)));
+        assert!(
+            wait_blocked_in_send(sender.id()),
+            "kill {i}: the sender never waited in a send"
+        );
         sender.kill().unwrap();
         let _ = sender.wait();
-        assert!(
-            wait_stderr(&listener, "connection closed mid-frame", i + 1, WAIT),
-            "kill {i}: no Truncated report: {}",
-            listener.stderr()
+        let reported = wait_stderr(
+            &listener,
+            "connection closed mid-frame",
+            i + 1,
+            Duration::from_secs(15),
         );
+        if !reported {
+            terminate(&listener);
+            let (_, stderr) = listener.wait();
+            panic!("kill {i}: no Truncated report: {stderr}");
+        }
         while let Some(line) = listener.line_within(Duration::from_millis(1)) {
             lines.push(line);
         }
@@ -209,6 +223,23 @@ fn a_sender_killed_at_random_points_never_yields_a_partial_message() {
         KILLS,
         "{stderr}"
     );
+}
+
+/// Waits (at most 5 s) until process `pid` sleeps in a socket send
+/// (`write`, `writev`, `sendto` or `sendmsg`, waiting for buffer room).
+fn wait_blocked_in_send(pid: u32) -> bool {
+    const SENDS: [&str; 4] = ["1", "20", "44", "46"];
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        let number = syscall.split(' ').next().unwrap_or("");
+        if wchan == "wait_woken" && SENDS.contains(&number) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    false
 }
 
 /// Messages of the restart case, and the rate they are sent at.

@@ -27,6 +27,8 @@ pub struct Net {
     pub a: String,
     /// Name of the listener's namespace.
     pub b: String,
+    /// The sender's end of the veth pair (in `a`).
+    dev_a: String,
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -45,6 +47,7 @@ impl Net {
         let net = Net {
             a: format!("tfa{tag}"),
             b: format!("tfb{tag}"),
+            dev_a: format!("va{tag}"),
         };
         if let Err(why) = net.build(&tag) {
             eprintln!("skipped {test}: cannot make network namespaces: {why}");
@@ -58,7 +61,7 @@ impl Net {
             try_run("ip", &["netns", "add", ns])?;
         }
         // Interface names are at most 15 bytes.
-        let (va, vb) = (format!("va{tag}"), format!("vb{tag}"));
+        let (va, vb) = (self.dev_a.clone(), format!("vb{tag}"));
         try_run(
             "ip",
             &[
@@ -121,6 +124,43 @@ impl Net {
                 "DROP",
             ],
         );
+    }
+
+    /// Limits what the sender's namespace sends over the pair to `mbit`
+    /// megabits a second (a token bucket), so a fast sender waits on a full
+    /// socket buffer, as over a slow link.
+    pub fn limit_rate(&self, mbit: u32) {
+        let rate = format!("{mbit}mbit");
+        let args = [
+            "qdisc",
+            "add",
+            "dev",
+            &self.dev_a,
+            "root",
+            "tbf",
+            "rate",
+            &rate,
+        ];
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["burst", "64kb", "latency", "50ms"]);
+        self.exec(&self.a, "tc", &all);
+    }
+
+    /// Waits (at most `wait`) until an established TCP connection in `ns`
+    /// has received data.
+    pub fn wait_receiving(&self, ns: &str, wait: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < deadline {
+            // `ss -i` shows bytes_received only once some came.
+            if self
+                .exec(ns, "ss", &["-Htni", "state", "established"])
+                .contains("bytes_received:")
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        false
     }
 
     /// Packets the DROP rules of `ns`'s INPUT chain have dropped so far.
