@@ -31,8 +31,8 @@ SETTINGS = json.dumps({"type": "settings", "role": "echo", "transport": "tcp", "
 BALL_PORT = 9100  # the dissector's default
 COPY_HEURISTIC_PORT = 45100
 # The example of docs/PROTOCOL.md, "Ball ring", and its ack.
-BALL = bytes.fromhex("5442010100000007 0000000700000001 3c23d70a3f000000 3ecccccd3e99999a 3d4ccccdff800000")
-BALL_ACK = bytes.fromhex("5442010200000009 0000000700000001") + bytes(24)
+BALL = bytes.fromhex("5442020100000007 0000000700000001 3c23d70a3f000000 3ecccccd3e99999a 3d4ccccdff800000")
+BALL_ACK = bytes.fromhex("5442020200000009 0000000700000001") + bytes(24)
 # A connector's side of a one-file copy (docs/PROTOCOL.md, "Copy protocol"):
 # the plain handshake, then sealed records of made-up ciphertext.
 COPY = [bytes.fromhex("01544350590102 0101"), b"\x02\x42" + bytes(range(32)), b"\x03" + bytes(32),

@@ -3,7 +3,9 @@
 
 local M = {}
 
-local KINDS = { [1] = "ball", [2] = "ack" }
+-- Version 2: a ball is the receiver's after ack (held) and commit (yours);
+-- abort takes it back, done confirms either, hello opens a link.
+local KINDS = { [1] = "ball", [2] = "ack", [3] = "commit", [4] = "abort", [5] = "done", [6] = "hello" }
 
 M.fields = {
     magic = ProtoField.string("tether.ball.magic", "Magic"),
@@ -40,12 +42,13 @@ function M.dissect(tvb, offset, len, tree)
     end
     for _, l in ipairs(LAYOUT) do tree:add(M.fields[l[1]], tvb(offset + l[2], l[3])) end
     local kind, version = tvb(offset + 3, 1):uint(), tvb(offset + 2, 1):uint()
-    if version ~= 1 or not KINDS[kind] then
-        tree:add_proto_expert_info(M.expert, string.format("ball record version %d kind %d, this dissector knows 1 and 1, 2",
+    if version ~= 2 or not KINDS[kind] then
+        tree:add_proto_expert_info(M.expert, string.format("ball record version %d kind %d, this dissector knows 2 and 1 to 6",
             version, kind))
     end
     local id = tvb(offset + 8, 8):uint64():tohex()
     local from = tvb(offset + 4, 4):uint()
+    if kind == 6 then return string.format("ball ring hello from peer %d", from) end
     if kind ~= 1 then return string.format("ball %s of ball 0x%s from peer %d", KINDS[kind] or "?", id, from) end
     local f = function(o) return g(tvb(offset + o, 4):float()) end
     return string.format("ball handoff 0x%s from peer %d: x=%s y=%s vx=%s vy=%s radius=%s rgb(%d,%d,%d)",

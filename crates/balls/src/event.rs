@@ -95,8 +95,11 @@ pub enum EventKind {
     },
     /// The peer stopped; these balls were on its screen or in flight.
     End {
-        /// Ids of the balls it held.
+        /// Ids of the balls it held: on screen, or offered and not acked.
         balls: Vec<u64>,
+        /// Ids of balls offered to it and waiting for the sender's word
+        /// (the sender's, unless it had committed).
+        pending: Vec<u64>,
         /// Frame times of the run, in milliseconds.
         frames: crate::stats::FrameSummary,
     },

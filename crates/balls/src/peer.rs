@@ -6,14 +6,19 @@ use std::time::Duration;
 
 use crate::clock::Stepper;
 use crate::event::{Event, EventKind};
-use crate::handoff::InFlight;
+use crate::handoff::{Acked, Decision, Handover, Hello};
 use crate::rng::Rng;
 use crate::stats::Rate;
-use crate::wire::Message;
+use crate::wire::{Control, Message};
 use crate::world::{Ball, Edges, Side, World};
 
 /// The world moves in steps of 1/240 s whatever the frame rate.
 pub const STEP: Duration = Duration::from_micros(4167);
+
+/// How long a ball offered over a ring link waits for its ack before it
+/// comes back and the link is closed as hung (a stopped neighbour's kernel
+/// still takes the bytes).
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Colours of new balls: bright enough on a dark screen.
 const PALETTE: [[u8; 3]; 8] = [
@@ -27,13 +32,21 @@ const PALETTE: [[u8; 3]; 8] = [
     [0, 187, 249],
 ];
 
-/// Something for the network shell to send.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Output {
-    /// Over which link.
-    pub side: Side,
-    /// What.
-    pub message: Message,
+/// Something for the network shell to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send a record.
+    Send {
+        /// Over which link.
+        side: Side,
+        /// What.
+        message: Message,
+    },
+    /// Close the link: the peer has already treated it as down.
+    Close {
+        /// Which link.
+        side: Side,
+    },
 }
 
 /// What the status corner shows about one neighbour.
@@ -41,15 +54,19 @@ pub struct Output {
 pub struct LinkState {
     /// Where the neighbour is (or, on the left, where it came from).
     pub endpoint: Option<String>,
-    /// Whether the link is up: the edge leads to the neighbour.
+    /// Whether the link is up (the neighbour said hello): the edge leads
+    /// to the neighbour.
     pub up: bool,
-    in_flight: InFlight,
+    /// How long an offered ball waits for its ack (none: no handover, as
+    /// with the textbook's programs).
+    timeout: Option<Duration>,
+    handover: Handover,
 }
 
 impl LinkState {
-    /// Balls sent over this link and not yet acknowledged.
-    pub fn in_flight(&self) -> &[Ball] {
-        self.in_flight.balls()
+    /// The handover state of this link.
+    pub fn handover(&self) -> &Handover {
+        &self.handover
     }
 }
 
@@ -149,24 +166,34 @@ impl Peer {
         self.emit(now, EventKind::Cleared { balls });
     }
 
-    /// The link on `side` is up: that edge now leads to the neighbour.
-    pub fn link_up(&mut self, side: Side, endpoint: &str, now: Duration) {
+    /// A ring link on `side` is connected: the hello to send. The edge
+    /// opens when the neighbour's hello arrives.
+    pub fn connected(&mut self, side: Side, endpoint: &str) -> Output {
+        self.links[side.index()].endpoint = Some(endpoint.to_string());
+        let message = Message::control(Control::Hello, self.id, 0);
+        Output::Send { side, message }
+    }
+
+    /// The edge on `side` leads to the neighbour from now on; `timeout` is
+    /// how long an offered ball waits for its ack (none: forever).
+    pub fn open(&mut self, side: Side, endpoint: &str, timeout: Option<Duration>, now: Duration) {
         let link = &mut self.links[side.index()];
         link.up = true;
+        link.timeout = timeout;
         link.endpoint = Some(endpoint.to_string());
         let endpoint = endpoint.to_string();
         self.emit(now, EventKind::NeighbourUp { side, endpoint });
     }
 
-    /// The link on `side` went down: the edge is a wall, and every ball in
-    /// flight over it bounces back onto this screen.
+    /// The link on `side` went down: the edge is a wall, and every ball
+    /// offered over it and not acked bounces back onto this screen.
     pub fn link_down(&mut self, side: Side, reason: &str, now: Duration) {
         let link = &mut self.links[side.index()];
-        if !link.up && link.in_flight.is_empty() {
+        let back = link.handover.take_back();
+        if !link.up && back.is_empty() {
             return;
         }
         link.up = false;
-        let back = link.in_flight.take_all();
         let reason = reason.to_string();
         self.emit(
             now,
@@ -183,7 +210,7 @@ impl Peer {
     /// One ball sent over `side` could not be delivered (a textbook
     /// connection failed): it bounces back; the link stays as it is.
     pub fn send_failed(&mut self, side: Side, id: u64, reason: &str, now: Duration) {
-        if let Some(ball) = self.links[side.index()].in_flight.acked(id) {
+        if let Some(ball) = self.links[side.index()].handover.forget(id) {
             self.bounce(side, ball, reason, now);
         }
     }
@@ -195,31 +222,104 @@ impl Peer {
         self.emit(now, EventKind::Bounced { side, ball, reason });
     }
 
-    /// A message arrived over `side`; returns the ack to send, if any.
-    pub fn receive(&mut self, side: Side, message: Message, now: Duration) -> Option<Output> {
-        match message {
+    /// A record arrived over `side`; returns what to send back.
+    pub fn receive(&mut self, side: Side, message: Message, now: Duration) -> Vec<Output> {
+        let me = self.id;
+        let link = &mut self.links[side.index()];
+        let (kind, id) = match message {
             Message::Ball { depth, ball, .. } => {
-                self.world.enter(side, depth, ball);
-                let ball = self.world.balls[self.world.balls.len() - 1];
-                self.unshown.push(ball.id);
-                self.handoffs.record(now);
-                self.emit(now, EventKind::Received { side, ball });
-                let ack = Message::Ack {
-                    sender: self.id,
-                    ball: ball.id,
+                if !link.up {
+                    let reason = "a ball before the hello";
+                    self.refused(Some(side), reason, now);
+                    self.link_down(side, reason, now);
+                    return vec![Output::Close { side }];
+                }
+                // Held off screen until the sender's word; an offer said
+                // again after a reconnection is acked again.
+                link.handover.reserve(depth, ball);
+                let message = Message::control(Control::Ack, me, ball.id);
+                return vec![Output::Send { side, message }];
+            }
+            Message::Control {
+                kind: Control::Hello,
+                sender,
+                ..
+            } => {
+                return self.hello(side, sender, now);
+            }
+            Message::Control { kind, ball, .. } => (kind, ball),
+        };
+        let reply = |kind| {
+            let message = Message::control(kind, me, id);
+            vec![Output::Send { side, message }]
+        };
+        match kind {
+            Control::Ack => match link.handover.ack(id) {
+                Acked::Given(ball) => {
+                    self.emit(now, EventKind::Acknowledged { side, ball });
+                    reply(Control::Commit)
+                }
+                Acked::Again(Decision::Commit) => reply(Control::Commit),
+                Acked::Again(Decision::Abort) => reply(Control::Abort),
+                Acked::Unknown => Vec::new(),
+            },
+            Control::Commit | Control::Abort => {
+                let decision = match kind {
+                    Control::Commit => Decision::Commit,
+                    _ => Decision::Abort,
                 };
-                Some(Output { side, message: ack })
+                if let Some((depth, ball)) = link.handover.word(id, decision) {
+                    self.take(side, depth, ball, now);
+                }
+                reply(Control::Done)
             }
-            Message::Ack { ball, .. } => {
-                self.acked(side, ball, now);
-                None
+            Control::Done => {
+                link.handover.done(id);
+                Vec::new()
             }
+            Control::Hello => Vec::new(),
         }
     }
 
-    /// The neighbour on `side` took ball `id`.
+    fn hello(&mut self, side: Side, neighbour: u32, now: Duration) -> Vec<Output> {
+        let link = &mut self.links[side.index()];
+        let endpoint = link.endpoint.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        match link.handover.hello(neighbour) {
+            Hello::Same(decided) => {
+                for (id, decision) in decided {
+                    let kind = match decision {
+                        Decision::Commit => Control::Commit,
+                        Decision::Abort => Control::Abort,
+                    };
+                    let message = Message::control(kind, self.id, id);
+                    out.push(Output::Send { side, message });
+                }
+            }
+            // The peer that offered these is gone, and with it any copy.
+            Hello::New(orphans) => {
+                for (depth, ball) in orphans {
+                    self.take(side, depth, ball, now);
+                }
+            }
+        }
+        self.open(side, &endpoint, Some(ACK_TIMEOUT), now);
+        out
+    }
+
+    /// Puts a ball that came over `side` on this screen.
+    pub fn take(&mut self, side: Side, depth: f64, ball: Ball, now: Duration) {
+        self.world.enter(side, depth, ball);
+        let ball = self.world.balls[self.world.balls.len() - 1];
+        self.unshown.push(ball.id);
+        self.handoffs.record(now);
+        self.emit(now, EventKind::Received { side, ball });
+    }
+
+    /// A ball sent over `side` without a handover (to a textbook program)
+    /// was delivered: it is the neighbour's.
     pub fn acked(&mut self, side: Side, id: u64, now: Duration) {
-        if let Some(ball) = self.links[side.index()].in_flight.acked(id) {
+        if let Some(ball) = self.links[side.index()].handover.forget(id) {
             self.emit(now, EventKind::Acknowledged { side, ball });
         }
     }
@@ -234,12 +334,22 @@ impl Peer {
     /// balls that crossed an open edge are returned to be sent.
     pub fn tick(&mut self, now: Duration) -> Vec<Output> {
         let mut out = Vec::new();
+        for side in Side::BOTH {
+            let link = &self.links[side.index()];
+            if link.timeout.is_some() && link.handover.expired(now) {
+                let reason = format!("no ack within {} ms: hung?", ACK_TIMEOUT.as_millis());
+                self.link_down(side, &reason, now);
+                out.push(Output::Close { side });
+            }
+        }
         for _ in 0..self.stepper.advance(now) {
             let dt = self.stepper.dt();
             for exit in self.world.step(dt, self.edges()) {
                 let mut ball = exit.ball;
                 ball.x = 0.0;
-                self.links[exit.side.index()].in_flight.sent(ball);
+                let link = &mut self.links[exit.side.index()];
+                let deadline = now.saturating_add(link.timeout.unwrap_or(Duration::MAX));
+                link.handover.offer(ball, deadline);
                 self.handoffs.record(now);
                 self.emit(
                     now,
@@ -253,7 +363,7 @@ impl Peer {
                     depth: exit.depth,
                     ball,
                 };
-                out.push(Output {
+                out.push(Output::Send {
                     side: exit.side,
                     message,
                 });
@@ -275,11 +385,24 @@ impl Peer {
         self.handoffs.per_second(now)
     }
 
-    /// Ids of every ball this peer holds: on screen or in flight.
+    /// Ids of every ball this peer holds: on screen, or offered and not
+    /// acked (it comes back unless the neighbour acks).
     pub fn held(&self) -> Vec<u64> {
         let screen = self.world.balls.iter();
-        let flying = self.links.iter().flat_map(|l| l.in_flight.balls());
+        let flying = self.links.iter().flat_map(|l| l.handover.offered());
         screen.chain(flying).map(|b| b.id).collect()
+    }
+
+    /// Ids of balls offered to this peer and held off screen, waiting for
+    /// the sender's word (they are the sender's until it commits).
+    pub fn pending(&self) -> Vec<u64> {
+        let held = self.links.iter().flat_map(|l| l.handover.reserved());
+        held.map(|b| b.id).collect()
+    }
+
+    /// Whether a handover is under way on either link.
+    pub fn busy(&self) -> bool {
+        self.links.iter().any(|l| l.handover.busy())
     }
 
     /// The events since the last call.

@@ -12,20 +12,23 @@ struct Ring {
 
 impl Ring {
     fn new(n: usize, balls: usize) -> Ring {
-        let mut peers: Vec<Peer> = (0..n)
+        let peers: Vec<Peer> = (0..n)
             .map(|i| Peer::new(&format!("p{i}"), i as u32 + 1, 1.3, Rng::new(i as u64 + 7)))
             .collect();
-        for p in &mut peers {
-            for _ in 0..balls {
-                p.add_ball(Duration::ZERO);
-            }
-            p.link_up(Side::Left, "mem", Duration::ZERO);
-            p.link_up(Side::Right, "mem", Duration::ZERO);
-        }
-        Ring {
+        let mut ring = Ring {
             peers,
             wire: Vec::new(),
+        };
+        for i in 0..n {
+            for _ in 0..balls {
+                ring.peers[i].add_ball(Duration::ZERO);
+            }
+            for side in Side::BOTH {
+                let hello = ring.peers[i].connected(side, "mem");
+                ring.send(i, hello, 0);
+            }
         }
+        ring
     }
 
     fn neighbour(&self, from: usize, side: Side) -> (usize, Side) {
@@ -46,8 +49,8 @@ impl Ring {
                 if Some(to) == dead {
                     continue;
                 }
-                if let Some(ack) = self.peers[to].receive(side, msg, now) {
-                    self.send(to, ack, tick);
+                for reply in self.peers[to].receive(side, msg, now) {
+                    self.send(to, reply, tick);
                 }
             }
             for i in 0..self.peers.len() {
@@ -64,8 +67,11 @@ impl Ring {
     }
 
     fn send(&mut self, from: usize, out: Output, tick: usize) {
-        let (to, side) = self.neighbour(from, out.side);
-        let bytes = out.message.encode();
+        let Output::Send { side, message } = out else {
+            return;
+        };
+        let (to, side) = self.neighbour(from, side);
+        let bytes = message.encode();
         let msg = Message::decode(&bytes).unwrap();
         self.wire.push((tick + 2, to, side, msg));
     }

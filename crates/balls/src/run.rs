@@ -102,9 +102,6 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<(), RunError> {
     let mut nodes = start(config)?;
     let mut screen = open_screen(config, nodes.len())?;
     for node in &mut nodes {
-        let endpoint = node.listen.clone();
-        node.peer
-            .emit(Duration::ZERO, EventKind::Listening { endpoint });
         node.peer.speed = config.speed;
         node.peer.world.resize(screen.pane_width());
         for _ in 0..config.balls {
@@ -117,8 +114,16 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<(), RunError> {
     let now = crate::clock::since_start();
     for node in &mut nodes {
         let balls = node.peer.held();
+        let pending = node.peer.pending();
         let frames = frames.summary();
-        node.peer.emit(now, EventKind::End { balls, frames });
+        node.peer.emit(
+            now,
+            EventKind::End {
+                balls,
+                pending,
+                frames,
+            },
+        );
     }
     write_events(config, &mut nodes, out)?;
     Ok(())
@@ -156,30 +161,48 @@ fn frame_loop(
         }
         apply(&inputs, nodes, now);
         next += interval;
-        let now = Instant::now();
-        if next > now {
-            thread::sleep(next - now);
-        } else {
-            next = now;
+        if next < Instant::now() {
+            next = Instant::now();
+        }
+        wait_answering(nodes, next);
+    }
+}
+
+/// Sleeps until `until`, but answers what the network brings at once: a
+/// handover takes four records, and each waiting for a frame would hide
+/// the ball for frames.
+fn wait_answering(nodes: &mut [Node], until: Instant) {
+    // One peer waits on its own channel; several look in turn, 1 ms apart.
+    let slice = if nodes.len() == 1 {
+        Duration::MAX
+    } else {
+        Duration::from_millis(1)
+    };
+    for _ in 0..10_000 {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        match nodes {
+            [node] => node.net.wait(left.min(slice)),
+            _ => thread::sleep(left.min(slice)),
+        }
+        let now = crate::clock::since_start();
+        for node in nodes.iter_mut() {
+            node.net.pump(&mut node.peer, now);
         }
     }
 }
 
-/// Longest a stopping peer waits for the acks of balls it sent.
+/// Longest a stopping peer waits for the handovers under way.
 const SETTLE: Duration = Duration::from_millis(500);
 
 /// Before stopping, waits (without moving balls, so none is sent) for the
-/// acks of the balls in flight: a ball is then held by exactly one peer.
+/// handovers under way to end: a ball is then held by exactly one peer.
 fn settle(nodes: &mut [Node]) {
     let deadline = Instant::now() + SETTLE;
-    let flying = |nodes: &[Node]| {
-        nodes.iter().any(|n| {
-            Side::BOTH
-                .iter()
-                .any(|s| !n.peer.link(*s).in_flight().is_empty())
-        })
-    };
-    while flying(nodes) && Instant::now() < deadline {
+    let busy = |nodes: &[Node]| nodes.iter().any(|n| n.peer.busy());
+    while busy(nodes) && Instant::now() < deadline {
         let now = crate::clock::since_start();
         for node in nodes.iter_mut() {
             node.net.pump(&mut node.peer, now);
@@ -315,7 +338,9 @@ fn start(config: &Config) -> Result<Vec<Node>, RunError> {
                 config.name.clone().unwrap_or_else(|| default_name(&listen)),
                 &listen,
             );
-            peer.link_up(*side, net.target(), Duration::ZERO);
+            // The textbook's programs have no handover: a delivered ball
+            // is theirs, so no ack is awaited.
+            peer.open(*side, net.target(), None, Duration::ZERO);
             Ok(vec![Node {
                 peer,
                 net: Box::new(net),

@@ -9,13 +9,41 @@ pub const FORMAT: &str = "!2sBBIQfffffBBBx";
 pub const SIZE: usize = 40;
 /// The first two bytes of every record.
 pub const MAGIC: [u8; 2] = *b"TB";
-/// The version this peer speaks.
-pub const VERSION: u8 = 1;
+/// The version this peer speaks: 2 added the handover's commit, abort,
+/// done and hello (docs/PROTOCOL.md, "A handoff").
+pub const VERSION: u8 = 2;
 
 const KIND_BALL: u8 = 1;
-const KIND_ACK: u8 = 2;
 
-/// One message on a ring link.
+/// The records that carry no ball, only a ball id (0 for a hello).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Receiver to sender: the offered ball is held, waiting for the word.
+    Ack = 2,
+    /// Sender to receiver: the ball is yours; put it on your screen.
+    Commit = 3,
+    /// Sender to receiver: the ball came back to me; drop what you hold.
+    Abort = 4,
+    /// Receiver to sender: your commit or abort was carried out.
+    Done = 5,
+    /// The first record on a link, each way: who is at the other end.
+    Hello = 6,
+}
+
+impl Control {
+    fn from_kind(kind: u8) -> Option<Control> {
+        Some(match kind {
+            2 => Control::Ack,
+            3 => Control::Commit,
+            4 => Control::Abort,
+            5 => Control::Done,
+            6 => Control::Hello,
+            _ => return None,
+        })
+    }
+}
+
+/// One record on a ring link.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Message {
     /// A ball handed over; `depth` is how far its centre is past the edge.
@@ -27,13 +55,22 @@ pub enum Message {
         /// The ball (its `x` is not sent).
         ball: Ball,
     },
-    /// The receiver took the ball with this id.
-    Ack {
-        /// The acknowledging peer's id.
+    /// One step of the handover of the ball with this id, or a hello.
+    Control {
+        /// Which step.
+        kind: Control,
+        /// The sending peer's id.
         sender: u32,
-        /// The ball's id.
+        /// The ball's id (0 in a hello).
         ball: u64,
     },
+}
+
+impl Message {
+    /// A control record from `sender` about ball `ball`.
+    pub fn control(kind: Control, sender: u32, ball: u64) -> Message {
+        Message::Control { kind, sender, ball }
+    }
 }
 
 /// Why a record was refused.
@@ -51,7 +88,7 @@ pub enum WireError {
     /// A version this peer does not speak.
     #[error("ball record version {0}, this peer speaks {VERSION}")]
     Version(u8),
-    /// A kind other than ball or ack.
+    /// A kind other than 1 to 6.
     #[error("ball record of unknown kind {0}")]
     Kind(u8),
     /// A ball no screen can show.
@@ -86,8 +123,8 @@ impl Message {
                 }
                 out[36..39].copy_from_slice(&ball.colour);
             }
-            Message::Ack { sender, ball } => {
-                out[3] = KIND_ACK;
+            Message::Control { kind, sender, ball } => {
+                out[3] = *kind as u8;
                 out[4..8].copy_from_slice(&sender.to_be_bytes());
                 out[8..16].copy_from_slice(&ball.to_be_bytes());
             }
@@ -111,9 +148,15 @@ impl Message {
         id.copy_from_slice(&data[8..16]);
         let id = u64::from_be_bytes(id);
         match data[3] {
-            KIND_ACK => Ok(Message::Ack { sender, ball: id }),
             KIND_BALL => decode_ball(data, sender, id),
-            kind => Err(WireError::Kind(kind)),
+            kind => match Control::from_kind(kind) {
+                Some(kind) => Ok(Message::Control {
+                    kind,
+                    sender,
+                    ball: id,
+                }),
+                None => Err(WireError::Kind(kind)),
+            },
         }
     }
 }

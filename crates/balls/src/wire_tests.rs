@@ -23,7 +23,7 @@ fn example() -> Message {
 fn the_documented_example_bytes() {
     // The hex in docs/PROTOCOL.md, "Ball ring".
     let hex =
-        "54420101 00000007 00000007 00000001 3c23d70a 3f000000 3ecccccd 3e99999a 3d4ccccd ff800000";
+        "54420201 00000007 00000007 00000001 3c23d70a 3f000000 3ecccccd 3e99999a 3d4ccccd ff800000";
     let want: Vec<u8> = hex
         .replace(' ', "")
         .as_bytes()
@@ -31,14 +31,10 @@ fn the_documented_example_bytes() {
         .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap_or("zz"), 16).unwrap_or(0))
         .collect();
     assert_eq!(example().encode().to_vec(), want);
-    let ack = Message::Ack {
-        sender: 9,
-        ball: 0x0000_0007_0000_0001,
-    }
-    .encode();
+    let ack = Message::control(Control::Ack, 9, 0x0000_0007_0000_0001).encode();
     assert_eq!(
         &ack[..16],
-        b"TB\x01\x02\x00\x00\x00\x09\x00\x00\x00\x07\x00\x00\x00\x01"
+        b"TB\x02\x02\x00\x00\x00\x09\x00\x00\x00\x07\x00\x00\x00\x01"
     );
     assert!(ack[16..].iter().all(|b| *b == 0));
 }
@@ -52,7 +48,7 @@ fn the_format_string_describes_the_bytes() {
         .unwrap_or_else(|e| panic!("{e}"));
     let values = values.into_vec();
     assert_eq!(values[0], Value::Bytes(b"TB".to_vec()));
-    assert_eq!(values[1].as_int(), Some(1));
+    assert_eq!(values[1].as_int(), Some(2));
     assert_eq!(values[3].as_int(), Some(7));
     assert_eq!(values[4].as_int(), Some(0x0000_0007_0000_0001));
     assert!((values[6].as_f64().unwrap_or(0.0) - 0.5).abs() < 1e-6);
@@ -62,19 +58,32 @@ fn the_format_string_describes_the_bytes() {
 #[test]
 fn refusals_name_what_is_wrong() {
     let good = example().encode();
-    let mut v2 = good;
-    v2[2] = 2;
+    // A peer of version 1 (no handover) is refused by name.
+    let mut v1 = good;
+    v1[2] = 1;
     assert_eq!(
-        Message::decode(&v2).map_err(|e| e.to_string()),
-        Err("ball record version 2, this peer speaks 1".into())
+        Message::decode(&v1).map_err(|e| e.to_string()),
+        Err("ball record version 1, this peer speaks 2".into())
     );
     assert_eq!(
         Message::decode(&good[..39]),
         Err(WireError::Size { got: 39 })
     );
     let mut kind = good;
-    kind[3] = 3;
-    assert_eq!(Message::decode(&kind), Err(WireError::Kind(3)));
+    kind[3] = 7;
+    assert_eq!(Message::decode(&kind), Err(WireError::Kind(7)));
+    for k in 2..=6u8 {
+        kind[3] = k;
+        let Ok(Message::Control {
+            kind: c,
+            sender,
+            ball,
+        }) = Message::decode(&kind)
+        else {
+            panic!("kind {k} refused");
+        };
+        assert_eq!((c as u8, sender, ball), (k, 7, 0x0000_0007_0000_0001));
+    }
     let mut nan = good;
     nan[32..36].copy_from_slice(&f32::NAN.to_be_bytes());
     assert!(matches!(Message::decode(&nan), Err(WireError::Ball { .. })));

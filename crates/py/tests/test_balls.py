@@ -44,6 +44,19 @@ def ids(events: List[Event], kind: str) -> List[int]:
     return [e["ball"]["id"] for e in events if e["event"] == kind]
 
 
+def census(logs: List[List[Event]]) -> List[int]:
+    """Every ball held at the end: on a screen or offered (``balls``), or
+    waiting for its sender's word (``pending``) and held by no one else."""
+    held: List[int] = []
+    pending: List[int] = []
+    for log in logs:
+        end = [e for e in log if e["event"] == "end"]
+        assert len(end) == 1
+        held.extend(end[0]["balls"])
+        pending.extend(end[0]["pending"])
+    return held + [i for i in pending if i not in held]
+
+
 def fast(name: str) -> List[str]:
     return ["--headless", "--json", "--listen", "tcp://127.0.0.1:0", "--balls", "4",
             "--speed", "6", "--for", "5s", "--name", name]
@@ -55,12 +68,7 @@ def test_a_python_peer_between_two_rust_peers_keeps_every_ball(cli: str) -> None
     left = Child([cli, "balls", *fast("rust-left"), "--right", py.endpoint])
     logs = [left.finish(), py.finish(), right.finish()]
     created = {i for log in logs for i in ids(log, "created")}
-    held: List[int] = []
-    for log in logs:
-        end = [e for e in log if e["event"] == "end"]
-        assert len(end) == 1
-        held.extend(end[0]["balls"])
-    assert sorted(held) == sorted(created), "a ball lost or duplicated"
+    assert sorted(census(logs)) == sorted(created), "a ball lost or duplicated"
     assert len(created) == 12
     sides = {(e["event"], e["side"]) for e in logs[1] if e["event"] in ("sent", "received")}
     assert sides == {("sent", "left"), ("sent", "right"), ("received", "left"), ("received", "right")}
@@ -71,13 +79,16 @@ def test_a_python_peer_between_two_rust_peers_keeps_every_ball(cli: str) -> None
 def test_the_record_is_the_documented_one() -> None:
     ball = balls.Ball(0x0000000700000001, 0.0, 0.5, 0.4, 0.3, 0.05, (255, 128, 0))
     data = balls.encode_ball(7, 0.01, ball)
-    assert data.hex() == ("544201010000000700000007000000013c23d70a"
+    assert data.hex() == ("544202010000000700000007000000013c23d70a"
                           "3f0000003ecccccd3e99999a3d4ccccdff800000")
     kind, sender, depth, back = balls.decode(data)
     assert (kind, sender, back.id, back.colour) == (1, 7, ball.id, (255, 128, 0))
-    assert balls.encode_ack(9, ball.id)[:16] == bytes.fromhex("54420102000000090000000700000001")
-    with pytest.raises(ValueError, match="version 2, this peer speaks 1"):
-        balls.decode(data[:2] + b"\x02" + data[3:])
+    assert balls.encode_ack(9, ball.id)[:16] == bytes.fromhex("54420202000000090000000700000001")
+    for kind in range(2, 7):
+        got = balls.decode(balls.encode_control(kind, 9, ball.id))
+        assert (got[0], got[1], got[3].id) == (kind, 9, ball.id)
+    with pytest.raises(ValueError, match="version 1, this peer speaks 2"):
+        balls.decode(data[:2] + b"\x01" + data[3:])
     with pytest.raises(ValueError, match="39 bytes"):
         balls.decode(data[:39])
 
@@ -89,3 +100,46 @@ def test_the_step_keeps_balls_on_screen_and_hands_over_at_open_edges() -> None:
     c = balls.Ball(2, 0.99, 0.5, 1.0, 0.0, 0.05, (0, 0, 0))
     exits = balls.step([c], 0.02, 1.0, False, True)
     assert [(side, round(depth, 6)) for side, depth, _ in exits] == [("right", 0.01)]
+
+
+def test_the_handover_survives_a_cut_at_every_step() -> None:
+    """Two Python peers wired in memory: the link breaks after each record of
+    one handover (the record then on the wire lost), and the same peers
+    reconnect; the ball ends on exactly one screen."""
+    for k in range(5):
+        s, r = balls.Peer("S", 1.0, None, 1.0), balls.Peer("R", 1.0, None, 1.0)
+        wire: Dict[str, List[bytes]] = {balls.LEFT: [], balls.RIGHT: []}
+
+        def sink(side: str, data: bytes, w: Dict[str, List[bytes]] = wire) -> None:
+            w[side].append(data)  # S sends right, R sends left
+
+        s.send = lambda side, data: sink(side, data)  # type: ignore[method-assign]
+        r.send = lambda side, data: sink(side, data)  # type: ignore[method-assign]
+
+        def connect() -> None:
+            s.message(balls.RIGHT, balls.KIND_HELLO, r.id, 0.0, balls.Ball(0, 0, 0, 0, 0, 0.1, (0, 0, 0)))
+            r.message(balls.LEFT, balls.KIND_HELLO, s.id, 0.0, balls.Ball(0, 0, 0, 0, 0, 0.1, (0, 0, 0)))
+            deliver(100)
+
+        def deliver(n: int) -> None:
+            for _ in range(n):
+                if wire[balls.RIGHT]:
+                    r.message(balls.LEFT, *balls.decode(wire[balls.RIGHT].pop(0)))
+                elif wire[balls.LEFT]:
+                    s.message(balls.RIGHT, *balls.decode(wire[balls.LEFT].pop(0)))
+
+        connect()
+        s.balls.append(balls.Ball(7, 0.99, 0.5, 1.0, 0.0, 0.05, (1, 2, 3)))
+        s.tick(0.05)
+        assert len(wire[balls.RIGHT]) == 1, "the ball is offered"
+        deliver(k)
+        wire[balls.LEFT].clear()
+        wire[balls.RIGHT].clear()
+        s.links[balls.RIGHT] = r.links[balls.LEFT] = None
+        s.link_down(balls.RIGHT, "cut")
+        r.link_down(balls.LEFT, "cut")
+        assert not (7 in [b.id for b in s.balls] and 7 in [b.id for b in r.balls]), k
+        connect()
+        on = [7 in [b.id for b in p.balls] for p in (s, r)]
+        assert on.count(True) == 1, (k, on)
+        assert not r.pending() and not s.handover[balls.RIGHT].decided, k

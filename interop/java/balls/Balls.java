@@ -1,13 +1,5 @@
 package balls;
 
-import java.awt.Color;
-import java.awt.Dimension;
-import java.awt.Font;
-import java.awt.Graphics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.event.KeyAdapter;
-import java.awt.event.KeyEvent;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -15,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,10 +15,6 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.swing.JFrame;
-import javax.swing.JPanel;
-import javax.swing.SwingUtilities;
-import javax.swing.Timer;
 import tether.Record;
 import tether.TetherLink;
 import tether.TetherListener;
@@ -36,7 +25,8 @@ import tether.TetherListener;
  * {@code --headless --json} with the same events as {@code tether balls --json}.
  *
  * <pre>
- * java -cp interop/java/build/tether.jar interop/java/balls/Balls.java \
+ * javac -cp interop/java/build/tether.jar -d interop/java/build/balls interop/java/balls/*.java
+ * java -cp interop/java/build/tether.jar:interop/java/build/balls balls.Balls \
  *     --listen tcp://0.0.0.0:9100 --right tcp://pc1:9100
  * </pre>
  */
@@ -63,16 +53,27 @@ public final class Balls {
         }
     }
 
-    /** A decoded record: kind 1 (a ball, {@code depth} past the edge) or 2 (an ack). */
-    record Msg(int kind, double depth, Ball ball) {}
+    static final int VERSION = 2;
+    static final int BALL = 1;
+    static final int ACK = 2;
+    static final int DONE = 5;
+    static final int HELLO = 6;
+    /** How long an offered ball waits for its ack before it comes back and the link is closed as hung. */
+    static final double ACK_TIMEOUT = 1.0;
+
+    /**
+     * A decoded record: kind 1 (a ball, {@code depth} past the edge), or 2 to 6 (ack, commit,
+     * abort, done, hello) about the ball with {@code ball.id}.
+     */
+    record Msg(int kind, long sender, double depth, Ball ball) {}
 
     static byte[] encodeBall(long sender, double depth, Ball b) {
-        return REC.pack(new byte[] {'T', 'B'}, 1, 1, sender, b.id, depth, b.y, b.vx, b.vy, b.r,
+        return REC.pack(new byte[] {'T', 'B'}, VERSION, BALL, sender, b.id, depth, b.y, b.vx, b.vy, b.r,
             b.colour[0], b.colour[1], b.colour[2]);
     }
 
-    static byte[] encodeAck(long sender, long id) {
-        return REC.pack(new byte[] {'T', 'B'}, 1, 2, sender, id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0);
+    static byte[] encodeControl(int kind, long sender, long id) {
+        return REC.pack(new byte[] {'T', 'B'}, VERSION, kind, sender, id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0);
     }
 
     static Msg decode(byte[] data) {
@@ -84,8 +85,8 @@ public final class Balls {
             throw new IllegalArgumentException("not a ball record");
         }
         long version = (Long) v[1];
-        if (version != 1) {
-            throw new IllegalArgumentException("ball record version " + version + ", this peer speaks 1");
+        if (version != VERSION) {
+            throw new IllegalArgumentException("ball record version " + version + ", this peer speaks " + VERSION);
         }
         Ball b = new Ball();
         b.id = ((BigInteger) v[4]).longValue();
@@ -96,8 +97,9 @@ public final class Balls {
         b.colour = new int[] {((Long) v[10]).intValue(), ((Long) v[11]).intValue(), ((Long) v[12]).intValue()};
         long kind = (Long) v[2];
         double depth = (Double) v[5];
-        if (kind == 2) {
-            return new Msg(2, 0, b);
+        long sender = (Long) v[3];
+        if (kind >= ACK && kind <= HELLO) {
+            return new Msg((int) kind, sender, 0, b);
         }
         boolean finite = Double.isFinite(depth + b.y + b.vx + b.vy + b.r);
         if (kind != 1 || !finite || b.r <= 0 || b.r > 0.25 || Math.abs(b.vx) > 10 || Math.abs(b.vy) > 10
@@ -105,7 +107,7 @@ public final class Balls {
             throw new IllegalArgumentException("ball record refused (kind " + kind + ")");
         }
         b.y = Math.min(Math.max(b.y, 0), 1);
-        return new Msg(1, depth, b);
+        return new Msg(BALL, sender, depth, b);
     }
 
     /** A link's event, from a network thread to the frame loop. */
@@ -124,7 +126,9 @@ public final class Balls {
     final TetherLink[] links = new TetherLink[2];
     final long[] linkGen = new long[2];
     final String[] endpoints = new String[2];
-    final List<Map<Long, Ball>> inFlight = List.of(new HashMap<>(), new HashMap<>());
+    /** Whether the neighbour on each side said hello: the edge leads to it. */
+    final boolean[] open = new boolean[2];
+    final List<Handover> handover = List.of(new Handover(), new Handover());
     final List<Long> handoffs = new ArrayList<>();
     double width = 4.0 / 3.0;
     double done;
@@ -227,15 +231,22 @@ public final class Balls {
     }
 
     void linkDown(int side, String reason) {
+        if (links[side] != null) {
+            links[side].close();
+        }
         links[side] = null;
+        List<Ball> back = handover.get(side).takeBack();
+        if (!open[side] && back.isEmpty()) {
+            return;
+        }
+        open[side] = false;
         emit("neighbour_down", "\"side\":\"" + SIDES[side] + "\",\"reason\":" + quote(reason));
-        for (Ball b : inFlight.get(side).values()) {
+        for (Ball b : back) {
             b.vx = side == LEFT ? Math.abs(b.vx) : -Math.abs(b.vx);
             b.x = side == LEFT ? b.r : width - b.r;
             balls.add(b);
             emit("bounced", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json() + ",\"reason\":" + quote(reason));
         }
-        inFlight.get(side).clear();
     }
 
     void send(int side, byte[] data) {
@@ -247,44 +258,82 @@ public final class Balls {
         try {
             link.send(data);
         } catch (IOException e) {
-            link.close();
             linkDown(side, String.valueOf(e.getMessage()));
         }
+    }
+
+    /** Puts a ball that came over {@code side} on this screen. */
+    void take(int side, double depth, Ball b) {
+        depth = Math.min(Math.max(depth, 0), width / 2);
+        b.x = side == LEFT ? depth : width - depth;
+        balls.add(b);
+        handoffs.add(System.nanoTime());
+        emit("received", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
     }
 
     void handle(NetEvent e) {
         int side = e.side();
         if (e.what().equals("up")) {
             if (links[side] != null) {
-                links[side].close();
                 linkDown(side, "replaced by a new connection");
             }
             links[side] = e.link();
             linkGen[side] = e.gen();
             endpoints[side] = e.text();
-            emit("neighbour_up", "\"side\":\"" + SIDES[side] + "\",\"endpoint\":" + quote(e.text()));
+            send(side, encodeControl(HELLO, id, 0));
         } else if (links[side] == null || linkGen[side] != e.gen()) {
             return;
         } else if (e.what().equals("down")) {
             linkDown(side, e.text());
-        } else if (e.msg().kind() == 2) {
-            Ball b = inFlight.get(side).remove(e.msg().ball().id);
-            if (b != null) {
-                emit("acknowledged", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
-            }
         } else {
-            Ball b = e.msg().ball();
-            double depth = Math.min(e.msg().depth(), width / 2);
-            b.x = side == LEFT ? depth : width - depth;
-            balls.add(b);
-            handoffs.add(System.nanoTime());
-            emit("received", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
-            send(side, encodeAck(id, b.id));
+            message(side, e.msg());
+        }
+    }
+
+    /** One record over {@code side}: the handover of docs/PROTOCOL.md. */
+    void message(int side, Msg m) {
+        Handover h = handover.get(side);
+        long ball = m.ball().id;
+        if (m.kind() == HELLO) {
+            Map<Long, Integer> again = new LinkedHashMap<>();
+            for (Handover.Held held : h.hello(m.sender(), again)) {
+                take(side, held.depth(), held.ball());
+            }
+            again.forEach((b, word) -> send(side, encodeControl(word, id, b)));
+            open[side] = true;
+            emit("neighbour_up", "\"side\":\"" + SIDES[side] + "\",\"endpoint\":" + quote(endpoints[side]));
+        } else if (!open[side]) {
+            emit("refused", "\"side\":\"" + SIDES[side] + "\",\"reason\":\"a record before the hello\"");
+            linkDown(side, "a record before the hello");
+        } else if (m.kind() == BALL) {
+            h.reserve(m.depth(), m.ball()); // off screen until the sender's word
+            send(side, encodeControl(ACK, id, ball));
+        } else if (m.kind() == ACK) {
+            Ball given = h.ack(ball);
+            if (given != null) {
+                emit("acknowledged", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + given.json());
+            }
+            if (h.word(ball) != 0) {
+                send(side, encodeControl(h.word(ball), id, ball));
+            }
+        } else if (m.kind() == Handover.COMMIT || m.kind() == Handover.ABORT) {
+            Handover.Held held = h.heard(ball, m.kind());
+            if (held != null) {
+                take(side, held.depth(), held.ball());
+            }
+            send(side, encodeControl(DONE, id, ball));
+        } else if (m.kind() == DONE) {
+            h.done(ball);
         }
     }
 
     /** Moves the world to {@code now} in fixed steps; hands over balls that crossed an open edge. */
     void tick(double now) {
+        for (int s = 0; s < 2; s++) {
+            if (handover.get(s).expired(now)) {
+                linkDown(s, "no ack within " + (int) (ACK_TIMEOUT * 1000) + " ms: hung?");
+            }
+        }
         while (done + STEP <= now) {
             done += STEP;
             for (Iterator<Ball> it = balls.iterator(); it.hasNext(); ) {
@@ -299,13 +348,20 @@ public final class Balls {
                     b.vy = -b.vy;
                 }
                 int side = b.vx < 0 ? LEFT : RIGHT;
-                boolean open = links[side] != null;
+                boolean open = this.open[side];
                 double past = side == LEFT ? -b.x : b.x - width;
                 if (open && past > 0) {
                     it.remove();
                     handoffs.add(System.nanoTime());
                     emit("sent", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
-                    inFlight.get(side).put(b.id, b);
+                    Ball offered = new Ball();
+                    offered.id = b.id;
+                    offered.y = b.y;
+                    offered.vx = b.vx;
+                    offered.vy = b.vy;
+                    offered.r = b.r;
+                    offered.colour = b.colour;
+                    handover.get(side).offer(offered, now + ACK_TIMEOUT);
                     send(side, encodeBall(id, past, b));
                 } else if (!open && past + b.r > 0 && b.vx != 0) {
                     b.x = side == LEFT ? Math.min(2 * b.r - b.x, width) : Math.max(2 * (width - b.r) - b.x, 0);
@@ -324,7 +380,7 @@ public final class Balls {
 
     synchronized void finish() throws InterruptedException {
         long end = System.nanoTime() + 500_000_000L;
-        while ((!inFlight.get(0).isEmpty() || !inFlight.get(1).isEmpty()) && System.nanoTime() < end) {
+        while ((handover.get(0).busy() || handover.get(1).busy()) && System.nanoTime() < end) {
             for (NetEvent e; (e = events.poll()) != null; ) {
                 handle(e);
             }
@@ -332,8 +388,10 @@ public final class Balls {
         }
         List<String> held = new ArrayList<>();
         balls.forEach(b -> held.add(Long.toString(b.id)));
-        inFlight.forEach(m -> m.keySet().forEach(k -> held.add(Long.toString(k))));
-        emit("end", "\"balls\":[" + String.join(",", held) + "]");
+        List<String> pending = new ArrayList<>();
+        handover.forEach(h -> h.offered.keySet().forEach(k -> held.add(Long.toString(k))));
+        handover.forEach(h -> h.reserved.keySet().forEach(k -> pending.add(Long.toString(k))));
+        emit("end", "\"balls\":[" + String.join(",", held) + "],\"pending\":[" + String.join(",", pending) + "]");
         stop.set(true);
     }
 
@@ -342,82 +400,11 @@ public final class Balls {
         handoffs.removeIf(t -> t < cut);
         List<String> lines = new ArrayList<>(List.of(name));
         for (int s = 0; s < 2; s++) {
-            String state = links[s] != null ? "up" : "down";
+            String state = open[s] ? "up" : "down";
             lines.add(endpoints[s] == null ? SIDES[s] + " none (wall)" : SIDES[s] + " " + endpoints[s] + " " + state);
         }
         lines.add("balls " + balls.size() + "  handoffs/s " + handoffs.size());
         return lines;
-    }
-
-    /** The Swing window: antialiased balls, the status corner, keys. */
-    void window(double seconds) throws Exception {
-        long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
-        Object over = new Object();
-        JPanel panel = new JPanel() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected void paintComponent(Graphics g0) {
-                super.paintComponent(g0);
-                Graphics2D g = (Graphics2D) g0;
-                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-                int w = Math.max(getWidth(), 1);
-                int h = Math.max(getHeight(), 1);
-                synchronized (Balls.this) {
-                    width = (double) w / h;
-                    for (Ball b : balls) {
-                        g.setColor(new Color(b.colour[0], b.colour[1], b.colour[2]));
-                        int d = (int) Math.round(2 * b.r * h);
-                        g.fillOval((int) Math.round((b.x - b.r) * h), (int) Math.round(h - (b.y + b.r) * h), d, d);
-                    }
-                }
-                g.setColor(new Color(0xd0d4dc));
-                g.setFont(new Font(Font.MONOSPACED, Font.PLAIN, 12));
-                List<String> lines = status();
-                for (int i = 0; i < lines.size(); i++) {
-                    g.drawString(lines.get(i), 8, 18 + 14 * i);
-                }
-            }
-        };
-        panel.setBackground(new Color(16, 18, 24));
-        panel.setPreferredSize(new Dimension(800, 600));
-        JFrame frame = new JFrame("tether balls (java)");
-        Runnable quit = () -> {
-            frame.dispose();
-            synchronized (over) {
-                over.notifyAll();
-            }
-        };
-        frame.addKeyListener(new KeyAdapter() {
-            @Override
-            public void keyPressed(KeyEvent e) {
-                switch (e.getKeyCode()) {
-                    case KeyEvent.VK_SPACE -> { synchronized (Balls.this) { addBall(); } }
-                    case KeyEvent.VK_C -> { synchronized (Balls.this) { balls.clear(); } }
-                    case KeyEvent.VK_Q, KeyEvent.VK_ESCAPE -> quit.run();
-                    default -> { }
-                }
-            }
-        });
-        SwingUtilities.invokeAndWait(() -> {
-            frame.add(panel);
-            frame.pack();
-            frame.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
-            frame.setVisible(true);
-            new Timer(16, ev -> {
-                frame();
-                panel.repaint();
-                if (System.nanoTime() > deadline || !frame.isDisplayable()) {
-                    ((Timer) ev.getSource()).stop();
-                    quit.run();
-                }
-            }).start();
-        });
-        synchronized (over) {
-            while (frame.isDisplayable()) {
-                over.wait(100);
-            }
-        }
     }
 
     /** {@code --listen EP --right EP --headless --json --balls N --for SECONDS --name NAME --speed X}. */
@@ -451,7 +438,7 @@ public final class Balls {
                 Thread.sleep(16);
             }
         } else {
-            peer.window(seconds);
+            Window.run(peer, seconds);
         }
         peer.finish();
         System.exit(0);

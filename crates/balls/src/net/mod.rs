@@ -23,4 +23,10 @@ pub trait Transport: Send {
     fn send(&mut self, peer: &mut Peer, out: Output, now: Duration);
     /// Where this peer listens.
     fn listen_addr(&self) -> String;
+    /// Waits up to `timeout` for something to arrive (the next
+    /// [`Transport::pump`] hands it over), so that the drawing loop answers a
+    /// handover at once rather than at its next frame.
+    fn wait(&mut self, timeout: Duration) {
+        std::thread::sleep(timeout);
+    }
 }

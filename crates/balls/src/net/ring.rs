@@ -24,6 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 pub struct Ring {
     rx: mpsc::Receiver<NetEvent>,
     tx: mpsc::Sender<NetEvent>,
+    early: Option<NetEvent>,
     current: [Option<(u64, Sender)>; 2],
     stop: StopFlag,
     generations: Arc<AtomicU64>,
@@ -49,6 +50,7 @@ impl Ring {
         Ok(Ring {
             rx,
             tx,
+            early: None,
             current: [None, None],
             stop,
             generations,
@@ -81,7 +83,8 @@ impl Ring {
                     peer.link_down(side, "replaced by a new connection", now);
                 }
                 self.current[side.index()] = Some((generation, sender));
-                peer.link_up(side, &endpoint, now);
+                let hello = peer.connected(side, &endpoint);
+                self.send(peer, hello, now);
             }
             NetEvent::Message {
                 side,
@@ -89,8 +92,8 @@ impl Ring {
                 message,
             } => {
                 if self.is_current(side, generation) {
-                    if let Some(ack) = peer.receive(side, message, now) {
-                        self.send(peer, ack, now);
+                    for reply in peer.receive(side, message, now) {
+                        self.send(peer, reply, now);
                     }
                 }
             }
@@ -116,26 +119,46 @@ impl Ring {
 
 impl Transport for Ring {
     fn pump(&mut self, peer: &mut Peer, now: Duration) {
+        if let Some(event) = self.early.take() {
+            self.handle(peer, event, now);
+        }
         while let Ok(event) = self.rx.try_recv() {
             self.handle(peer, event, now);
         }
     }
 
     fn send(&mut self, peer: &mut Peer, out: Output, now: Duration) {
-        let Some((_, sender)) = &self.current[out.side.index()] else {
+        let (side, message) = match out {
+            Output::Send { side, message } => (side, message),
+            Output::Close { side } => {
+                // The peer gave up on the link (hung): its reader's later
+                // report is of a link no longer current.
+                if let Some((_, sender)) = self.current[side.index()].take() {
+                    let _ = sender.shutdown(std::net::Shutdown::Both);
+                }
+                return;
+            }
+        };
+        let Some((_, sender)) = &self.current[side.index()] else {
             // The link went between the step and now: the ball comes back.
-            peer.link_down(out.side, "not connected", now);
+            peer.link_down(side, "not connected", now);
             return;
         };
-        if let Err(err) = sender.send(&out.message.encode()) {
+        if let Err(err) = sender.send(&message.encode()) {
             let _ = sender.shutdown(std::net::Shutdown::Both);
-            self.current[out.side.index()] = None;
-            peer.link_down(out.side, &err.to_string(), now);
+            self.current[side.index()] = None;
+            peer.link_down(side, &err.to_string(), now);
         }
     }
 
     fn listen_addr(&self) -> String {
         self.listen_addr.clone()
+    }
+
+    fn wait(&mut self, timeout: Duration) {
+        if self.early.is_none() {
+            self.early = self.rx.recv_timeout(timeout).ok();
+        }
     }
 }
 

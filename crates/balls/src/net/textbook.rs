@@ -100,14 +100,10 @@ impl Transport for Textbook {
         while let Ok(ev) = self.rx.try_recv() {
             match ev {
                 TbEvent::Ball(text) => {
+                    // The textbook's programs expect no answer: the ball is
+                    // ours once read.
                     let ball = text.to_ball(peer.new_ball_id());
-                    let message = Message::Ball {
-                        sender: 0,
-                        depth: 0.0,
-                        ball,
-                    };
-                    // The textbook's programs expect no answer.
-                    let _ack = peer.receive(self.side, message, now);
+                    peer.take(self.side, 0.0, ball, now);
                 }
                 TbEvent::Refused(reason) => peer.refused(None, &reason, now),
                 TbEvent::Delivered(id) => peer.acked(self.side, id, now),
@@ -117,13 +113,16 @@ impl Transport for Textbook {
     }
 
     fn send(&mut self, peer: &mut Peer, out: Output, now: Duration) {
-        let Message::Ball {
-            depth, mut ball, ..
-        } = out.message
+        let Output::Send {
+            side,
+            message: Message::Ball {
+                depth, mut ball, ..
+            },
+        } = out
         else {
             return;
         };
-        ball.x = match out.side {
+        ball.x = match side {
             Side::Left => -depth,
             Side::Right => peer.world.width + depth,
         };
@@ -133,7 +132,7 @@ impl Transport for Textbook {
             .as_ref()
             .is_some_and(|q| q.send((ball.id, text)).is_ok());
         if !queued {
-            peer.send_failed(out.side, ball.id, "sender thread gone", now);
+            peer.send_failed(side, ball.id, "sender thread gone", now);
         }
     }
 

@@ -93,6 +93,16 @@ impl Child_ {
     }
 }
 
+impl Drop for Child_ {
+    /// A test that fails must not leave a peer behind (a stopped one).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Ids of balls in events of `kind`.
 pub fn ids(events: &[Value], kind: &str) -> Vec<u64> {
     events
@@ -113,5 +123,43 @@ pub fn held_at_end(events: &[Value]) -> Vec<u64> {
         .unwrap()
         .iter()
         .map(|v| v.as_u64().unwrap())
+        .collect()
+}
+
+/// Every ball created in `logs` is held exactly once at the end: on a
+/// screen or offered (`balls`), or else waiting for its sender's word
+/// (`pending`) at one peer and held by no one (the sender had committed).
+/// Returns the ids held nowhere (lost with a killed peer).
+pub fn census(logs: &[&[Value]]) -> Vec<u64> {
+    use std::collections::{HashMap, HashSet};
+    let mut created: HashSet<u64> = HashSet::new();
+    let mut held: HashMap<u64, usize> = HashMap::new();
+    let mut pending: HashMap<u64, usize> = HashMap::new();
+    for log in logs {
+        created.extend(ids(log, "created"));
+        let Some(end) = log.iter().find(|v| v["event"] == "end") else {
+            continue;
+        };
+        for (field, count) in [("balls", &mut held), ("pending", &mut pending)] {
+            // A peer of version 1 has no `pending`.
+            for id in end[field].as_array().into_iter().flatten() {
+                *count.entry(id.as_u64().unwrap()).or_default() += 1;
+            }
+        }
+    }
+    for (id, n) in &pending {
+        if !held.contains_key(id) {
+            assert_eq!(*n, 1, "ball {id} pending at {n} peers");
+            held.insert(*id, 1);
+        }
+    }
+    assert!(held.values().all(|n| *n == 1), "duplicated: {held:?}");
+    assert!(
+        held.keys().all(|id| created.contains(id)),
+        "a ball from nowhere"
+    );
+    created
+        .into_iter()
+        .filter(|id| !held.contains_key(id))
         .collect()
 }

@@ -26,10 +26,13 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 import tether
+from tether._balls_handover import ABORT, COMMIT, Handover
 
 FORMAT = "!2sBBIQfffffBBBx"
 RECORD = tether.Record(FORMAT)
-MAGIC, VERSION, KIND_BALL, KIND_ACK = b"TB", 1, 1, 2
+MAGIC, VERSION = b"TB", 2
+KIND_BALL, KIND_ACK, KIND_COMMIT, KIND_ABORT, KIND_DONE, KIND_HELLO = 1, 2, 3, 4, 5, 6
+ACK_TIMEOUT = 1.0  # an offered ball not acked by then comes back; the link is closed as hung
 STEP = 1.0 / 240.0
 MAX_SPEED, MAX_RADIUS = 10.0, 0.25
 LEFT, RIGHT = "left", "right"
@@ -57,9 +60,14 @@ def encode_ball(sender: int, depth: float, b: Ball) -> bytes:
                        b.radius, *b.colour)
 
 
+def encode_control(kind: int, sender: int, ball_id: int) -> bytes:
+    """A record of kind 2 to 6 (ack, commit, abort, done, hello) about ``ball_id``."""
+    return RECORD.pack(MAGIC, VERSION, kind, sender, ball_id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0)
+
+
 def encode_ack(sender: int, ball_id: int) -> bytes:
-    """A kind 2 record: the ball with ``ball_id`` is ours now."""
-    return RECORD.pack(MAGIC, VERSION, KIND_ACK, sender, ball_id, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0)
+    """A kind 2 record: the ball with ``ball_id`` is held here, waiting for the word."""
+    return encode_control(KIND_ACK, sender, ball_id)
 
 
 def decode(data: bytes) -> Tuple[int, int, float, Ball]:
@@ -74,8 +82,8 @@ def decode(data: bytes) -> Tuple[int, int, float, Ball]:
         raise ValueError(f"ball record version {version}, this peer speaks {VERSION}")
     floats = [float(f) for f in (depth, y, vx, vy, radius)]
     ball = Ball(ball_id, 0.0, floats[1], floats[2], floats[3], floats[4], (int(r), int(g), int(b)))
-    if kind == KIND_ACK:
-        return KIND_ACK, int(sender), 0.0, ball
+    if KIND_ACK <= kind <= KIND_HELLO:
+        return kind, int(sender), 0.0, ball
     if kind != KIND_BALL:
         raise ValueError(f"ball record of unknown kind {kind}")
     if not all(math.isfinite(f) for f in floats) or not 0.0 < ball.radius <= MAX_RADIUS:
@@ -179,8 +187,9 @@ class Peer:
         self.id = random.randrange(1, 1 << 20)
         self.balls: List[Ball] = []
         self.links: Dict[str, Optional[Tuple[int, tether.Link]]] = {LEFT: None, RIGHT: None}
+        self.open: Dict[str, bool] = {LEFT: False, RIGHT: False}  # the neighbour said hello
         self.endpoints: Dict[str, Optional[str]] = {LEFT: None, RIGHT: None}
-        self.in_flight: Dict[str, Dict[int, Ball]] = {LEFT: {}, RIGHT: {}}
+        self.handover: Dict[str, Handover] = {LEFT: Handover(), RIGHT: Handover()}
         self.counter = 0
         self.done = 0.0
         self.handoffs: List[float] = []
@@ -206,14 +215,29 @@ class Peer:
         self.balls.clear()
 
     def link_down(self, side: str, reason: str) -> None:
+        """The edge is a wall; balls offered over it and not acked come back."""
+        current = self.links[side]
+        if current is not None:
+            current[1].close()
         self.links[side] = None
+        back = self.handover[side].take_back()
+        if not self.open[side] and not back:
+            return
+        self.open[side] = False
         self.emit("neighbour_down", side=side, reason=reason)
-        for b in self.in_flight[side].values():
+        for b in back:
             b.vx = abs(b.vx) if side == LEFT else -abs(b.vx)
             b.x = b.radius if side == LEFT else self.width - b.radius
             self.balls.append(b)
             self.emit("bounced", side=side, ball=asdict(b), reason=reason)
-        self.in_flight[side].clear()
+
+    def take(self, side: str, depth: float, ball: Ball) -> None:
+        """Puts a ball that came over ``side`` on this screen."""
+        depth = min(max(depth, 0.0), self.width / 2)
+        ball.x = depth if side == LEFT else self.width - depth
+        self.balls.append(ball)
+        self.handoffs.append(time.monotonic())
+        self.emit("received", side=side, ball=asdict(ball))
 
     def send(self, side: str, data: bytes) -> None:
         current = self.links[side]
@@ -231,36 +255,57 @@ class Peer:
         current = self.links[side]
         if kind == "up":
             if current is not None:
-                current[1].close()
                 self.link_down(side, "replaced by a new connection")
             self.links[side] = (gen, event[4])
             self.endpoints[side] = event[3]
-            self.emit("neighbour_up", side=side, endpoint=event[3])
+            self.send(side, encode_control(KIND_HELLO, self.id, 0))
         elif current is None or current[0] != gen:
             return
         elif kind == "down":
             self.link_down(side, event[3])
         else:
-            what, _sender, depth, ball = event[3]
-            if what == KIND_ACK:
-                acked = self.in_flight[side].pop(ball.id, None)
-                if acked is not None:
-                    self.emit("acknowledged", side=side, ball=asdict(acked))
-                return
-            depth = min(max(depth, 0.0), self.width / 2)
-            ball.x = depth if side == LEFT else self.width - depth
-            self.balls.append(ball)
-            self.handoffs.append(time.monotonic())
-            self.emit("received", side=side, ball=asdict(ball))
+            self.message(side, *event[3])
+
+    def message(self, side: str, what: int, sender: int, depth: float, ball: Ball) -> None:
+        """One record over ``side``: the handover of docs/PROTOCOL.md."""
+        h = self.handover[side]
+        if what == KIND_HELLO:
+            again, orphans = h.hello(sender)
+            for ball_id, said in again:
+                self.send(side, encode_control(KIND_COMMIT if said == COMMIT else KIND_ABORT, self.id, ball_id))
+            for odepth, oball in orphans:
+                self.take(side, odepth, oball)
+            self.open[side] = True
+            self.emit("neighbour_up", side=side, endpoint=self.endpoints[side])
+        elif not self.open[side]:
+            self.emit("refused", side=side, reason="a record before the hello")
+            self.link_down(side, "a record before the hello")
+        elif what == KIND_BALL:
+            h.reserve(depth, ball)  # off screen until the sender's word
             self.send(side, encode_ack(self.id, ball.id))
+        elif what == KIND_ACK:
+            given, word = h.ack(ball.id)
+            if given is not None:
+                self.emit("acknowledged", side=side, ball=asdict(given))
+            if word is not None:
+                self.send(side, encode_control(KIND_COMMIT if word == COMMIT else KIND_ABORT, self.id, ball.id))
+        elif what in (KIND_COMMIT, KIND_ABORT):
+            held = h.word(ball.id, COMMIT if what == KIND_COMMIT else ABORT)
+            if held is not None:
+                self.take(side, *held)
+            self.send(side, encode_control(KIND_DONE, self.id, ball.id))
+        elif what == KIND_DONE:
+            h.done(ball.id)
 
     def tick(self, now: float) -> None:
+        for side in (LEFT, RIGHT):
+            if self.handover[side].expired(now):
+                self.link_down(side, f"no ack within {ACK_TIMEOUT * 1000:.0f} ms: hung?")
         while self.done + STEP <= now:
             self.done += STEP
-            exits = step(self.balls, STEP, self.width,
-                         self.links[LEFT] is not None, self.links[RIGHT] is not None)
+            exits = step(self.balls, STEP, self.width, self.open[LEFT], self.open[RIGHT])
             for side, depth, b in exits:
-                self.in_flight[side][b.id] = replace(b, x=0.0)
+                self.handover[side].offer(replace(b, x=0.0), now + ACK_TIMEOUT)
                 self.handoffs.append(time.monotonic())
                 self.emit("sent", side=side, ball=asdict(b))
                 self.send(side, encode_ball(self.id, depth, b))
@@ -271,12 +316,17 @@ class Peer:
         sides = []
         for side in (LEFT, RIGHT):
             ep = self.endpoints[side]
-            up = "up" if self.links[side] is not None else "down"
+            up = "up" if self.open[side] else "down"
             sides.append(f"{side:5} {ep} {up}" if ep else f"{side:5} none (wall)")
         return [self.name, *sides, f"balls {len(self.balls)}  handoffs/s {len(self.handoffs)}"]
 
     def held(self) -> List[int]:
-        return [b.id for b in self.balls] + [i for f in self.in_flight.values() for i in f]
+        """Balls on screen, or offered and not acked."""
+        return [b.id for b in self.balls] + [i for h in self.handover.values() for i in h.offered]
+
+    def pending(self) -> List[int]:
+        """Balls offered to us and waiting for the sender's word."""
+        return [i for h in self.handover.values() for i in h.reserved]
 
 
 def parse_duration(text: str) -> float:
@@ -313,14 +363,14 @@ class Runner:
         return self.deadline is None or time.monotonic() < self.deadline
 
     def finish(self) -> None:
-        """Waits up to 0.5 s for the acks of balls in flight, then stops."""
+        """Waits up to 0.5 s for the handovers under way, then stops."""
         end = time.monotonic() + 0.5
-        while any(self.peer.in_flight.values()) and time.monotonic() < end:
+        while any(h.busy() for h in self.peer.handover.values()) and time.monotonic() < end:
             try:
                 self.peer.handle(self.net.events.get(timeout=0.01))
             except queue.Empty:
                 pass
-        self.peer.emit("end", balls=self.peer.held())
+        self.peer.emit("end", balls=self.peer.held(), pending=self.peer.pending())
         self.net.stop.set()
 
     def headless(self) -> None:
