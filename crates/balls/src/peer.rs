@@ -18,7 +18,7 @@ pub const STEP: Duration = Duration::from_micros(4167);
 /// How long a ball offered over a ring link waits for its ack before it
 /// comes back and the link is closed as hung (a stopped neighbour's kernel
 /// still takes the bytes).
-pub const ACK_TIMEOUT: Duration = Duration::from_secs(1);
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Colours of new balls: bright enough on a dark screen.
 const PALETTE: [[u8; 3]; 8] = [

@@ -59,7 +59,7 @@ public final class Balls {
     static final int DONE = 5;
     static final int HELLO = 6;
     /** How long an offered ball waits for its ack before it comes back and the link is closed as hung. */
-    static final double ACK_TIMEOUT = 1.0;
+    static final double ACK_TIMEOUT = 2.0;
 
     /**
      * A decoded record: kind 1 (a ball, {@code depth} past the edge), or 2 to 6 (ack, commit,
