@@ -8,6 +8,7 @@ mod support;
 
 use std::io::Write;
 use std::net::TcpStream;
+use std::process::Stdio;
 
 use support::{listen, tether};
 
@@ -93,6 +94,21 @@ fn completions_offer_the_framings() {
     let (code, bash, _) = run(&["completions", "bash"]);
     assert_eq!(code, Some(0));
     assert!(bash.contains("length line fixed raw"), "{bash}");
+}
+
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    let mut child = tether()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // as `| head` does once it has its lines
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
