@@ -291,21 +291,21 @@ impl Link {
     }
 
     /// Receives a batch: waits for one message as `recv` does, then adds
-    /// every further message already read from the socket, up to
-    /// `max_count`. An empty list means the timeout passed. The cheapest way
-    /// to drain a fast sender from Python.
-    // The default is the Python API's own number (written out, so the text
-    // signature and the stub show it): more whole frames than one read holds.
-    #[pyo3(signature = (max_count=65536, timeout=None))]
+    /// every further message already read from the socket, up to `max`
+    /// (`None`: all of them). An empty list means the timeout passed. The
+    /// cheapest way to drain a fast sender from Python: one call, one
+    /// release of the GIL, for many messages.
+    #[pyo3(signature = (max=None, timeout=None))]
     fn recv_many<'py>(
         &self,
         py: Python<'py>,
-        max_count: usize,
+        max: Option<usize>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        if max_count == 0 {
-            return Err(PyValueError::new_err("max_count must be at least 1"));
+        if max == Some(0) {
+            return Err(PyValueError::new_err("max must be at least 1"));
         }
+        let max = max.unwrap_or(usize::MAX);
         let timeout = opt_seconds("timeout", timeout)?;
         // The library waits for the first message and takes the rest from
         // what it has read already; a bad frame behind them stays there for
@@ -313,12 +313,12 @@ impl Link {
         let batch = match timeout {
             None => {
                 let mut batch = Vec::new();
-                self.until_done(py, |link| link.recv_batch(&mut batch, max_count, None))?;
+                self.until_done(py, |link| link.recv_batch(&mut batch, max, None))?;
                 batch
             }
             Some(t) => sliced(py, Some(t), |slice| {
                 let mut batch = Vec::new();
-                let n = self.with(|link| link.recv_batch(&mut batch, max_count, Some(slice)))?;
+                let n = self.with(|link| link.recv_batch(&mut batch, max, Some(slice)))?;
                 Ok((n > 0).then_some(batch))
             })?
             .unwrap_or_default(),

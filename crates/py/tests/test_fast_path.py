@@ -62,3 +62,24 @@ def test_recv_many_returns_every_message_in_order() -> None:
             assert batch, "timed out"
             got.extend(batch)
         assert got == msgs
+
+
+def test_recv_many_keeps_to_max_and_takes_many_without_it() -> None:
+    a, b = tether.pair()
+    with a, b:
+        msgs = [bytes([i % 256]) for i in range(500)]
+        a.send_many(msgs)
+        first = b.recv_many(max=7, timeout=5)
+        assert first == msgs[:7]
+        got = list(first)
+        calls = 0
+        while len(got) < len(msgs) and calls < 1000:
+            batch = b.recv_many(timeout=5)
+            assert batch, "timed out"
+            got.extend(batch)
+            calls += 1
+        assert got == msgs
+        # 493 one-byte frames fit in one read: far fewer calls than messages.
+        assert calls < 50, calls
+        with pytest.raises(ValueError, match="max"):
+            b.recv_many(max=0)

@@ -130,7 +130,7 @@ def test_recv_many_takes_what_has_arrived() -> None:
         a.send_many([bytes([i]) for i in range(100)])
         got: "list[bytes]" = []
         while len(got) < 100:
-            got += b.recv_many(max_count=30, timeout=5)
+            got += b.recv_many(max=30, timeout=5)
         assert got == [bytes([i]) for i in range(100)]
 
 

@@ -27,7 +27,7 @@ CANNOT_PASS: Dict[str, str] = {
     "StructTest.test__sizeof__": "sys.getsizeof of CPython's PyStructObject and its code array",
     "StructTest.test__struct_types_immutable": (
         "setting an attribute of a C type; PyO3 can only make a class immutable under the "
-        "stable ABI from Python 3.14 (the wheel is abi3 for 3.9+)"
+        "stable ABI from Python 3.14 (the wheel is abi3 for 3.10+)"
     ),
     "StructTest.test_boundary_error_message": "CPython's exact wording of a short buffer",
     "StructTest.test_boundary_error_message_with_negative_offset": (
