@@ -256,10 +256,11 @@ def run_block(lines, commands_only, root, env, brokers, verbose):
                 if not matches(expected, got):
                     failures.append(diff("wait", expected, got))
                 continue
-            m = re.fullmatch(r"(sleep (\d+); )?kill -INT %(\d+)", body)
-            if m:  # Ctrl-C in the terminal of background job N
+            m = re.fullmatch(r"(sleep (\d+); )?kill -INT((?: %\d+)+)", body)
+            if m:  # Ctrl-C in the terminals of background jobs N...
                 threading.Event().wait(int(m.group(2) or 0))
-                jobs[int(m.group(3)) - 1].interrupt()
+                for n in m.group(3).split():
+                    jobs[int(n[1:]) - 1].interrupt()
                 continue
             if body.endswith("&"):
                 job = Job(body[:-1], cwd, env)
