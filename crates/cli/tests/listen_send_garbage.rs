@@ -125,3 +125,51 @@ fn garbage_never_stops_good_clients() {
     assert!(status.success(), "{stderr}");
     assert!(stderr.contains("dropped for bad framing"), "{stderr}");
 }
+
+/// Issue 11, item 7: one stderr line per bad peer made 1,000 lines for
+/// 1,000 peers. Now each second prints its first few whole and sums up
+/// the rest; every peer is still accounted for.
+#[test]
+fn a_thousand_bad_peers_make_a_handful_of_lines() {
+    const BAD: usize = 1000;
+    let mut l = listen("tcp://127.0.0.1:0", &[]);
+    for _ in 0..BAD / 250 {
+        let peers: Vec<TcpStream> = (0..250)
+            .map(|_| {
+                let mut s = TcpStream::connect(l.addr()).unwrap();
+                s.write_all(&[0xff; 4]).unwrap();
+                s
+            })
+            .collect();
+        // The listener drops each: wait for its close.
+        for mut s in peers {
+            s.set_read_timeout(Some(WAIT)).unwrap();
+            let _ = std::io::Read::read(&mut s, &mut [0u8; 16]);
+        }
+    }
+    l.interrupt();
+    let (status, stderr) = l.wait();
+    assert!(status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() <= 40, "{} lines:\n{stderr}", lines.len());
+    assert!(stderr.contains("exceeds the 16 MiB limit; connection dropped"));
+    // Whole lines where few came in a second, a sum where many did.
+    let (mut whole, mut summed, mut windows_summed) = (0, 0, 0);
+    for line in &lines {
+        if line.ends_with("; connection dropped") {
+            whole += 1;
+        } else if let Some(n) = line.strip_prefix("tether: ").and_then(|l| {
+            l.strip_suffix(" peers dropped in the last second: frame over the 16 MiB limit")
+        }) {
+            summed += n.replace(',', "").parse::<usize>().unwrap();
+            windows_summed += 1;
+        }
+    }
+    assert!(windows_summed > 0, "{stderr}");
+    // A summed window's total includes the 3 whole lines it printed first.
+    assert_eq!(summed + whole - 3 * windows_summed, BAD, "{stderr}");
+    assert!(
+        stderr.contains("1000 connections dropped for bad framing"),
+        "{stderr}"
+    );
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tether::{AsyncLink, Endpoint, Error};
 
+use super::peer_log::Reason;
 use super::sink::Sink;
 
 /// A batch closes at this many messages (or with what one read brought),
@@ -28,7 +29,9 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
             // Cancel-safe: a message is never half taken.
             got = link.recv_batch(&mut payloads, BATCH_MESSAGES, None) => got,
             () = idle(sink.limits.idle_timeout) => {
-                eprintln!("tether: {peer}: idle for the --idle-timeout; connection closed");
+                let cause = "idle for the --idle-timeout";
+                let line = format!("tether: {peer}: {cause}; connection closed");
+                sink.log.report(Reason::new("closed", cause), line);
                 return;
             }
         };
@@ -45,11 +48,13 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
             Some(Error::Closed) => return,
             Some(e @ Error::Codec(_)) => {
                 sink.tally.dropped.fetch_add(1, Ordering::Relaxed);
-                eprintln!("tether: {peer}: {e}; connection dropped");
+                let line = format!("tether: {peer}: {e}; connection dropped");
+                sink.log.report(Reason::of("dropped", &e), line);
                 return;
             }
             Some(e) => {
-                eprintln!("tether: {peer}: {e}");
+                sink.log
+                    .report(Reason::of("lost", &e), format!("tether: {peer}: {e}"));
                 return;
             }
         }
@@ -79,7 +84,8 @@ async fn hand_over(
         let n = delivered.echo.len() as u64;
         tokio::select! {
             sent = link.send_all(delivered.echo) => if let Err(e) = sent {
-                eprintln!("tether: {peer}: cannot echo: {e}");
+                let line = format!("tether: {peer}: cannot echo: {e}");
+                sink.log.report(Reason::of("not echoed", &e), line);
                 return false;
             },
             // A peer that never reads its replies must not hold the stop:

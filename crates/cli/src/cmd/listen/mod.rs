@@ -16,6 +16,7 @@ mod connection;
 mod datagrams;
 mod limits;
 mod memory;
+mod peer_log;
 mod printer;
 mod server;
 mod sink;

@@ -16,6 +16,7 @@ use super::connection::{self, peer_name};
 use super::datagrams;
 use super::limits::{out_of_fds, Reserve};
 use super::memory;
+use super::peer_log::Reason;
 use super::sink::Sink;
 
 /// A bound listening socket: a stream listener or a UDP socket.
@@ -64,7 +65,14 @@ pub async fn run(bound: Bound, shutdown: impl Future<Output = ()>, sink: Arc<Sin
         // from outside: end the watch too.
         sink.stop();
     };
-    tokio::join!(watch, serve);
+    let log = async {
+        tokio::select! {
+            () = sink.stopped() => {}
+            () = sink.log.summarise_each_second() => {}
+        }
+    };
+    tokio::join!(watch, serve, log);
+    sink.log.finish();
 }
 
 /// Accepts until the stop, one task per connection; then waits for the
@@ -110,11 +118,15 @@ async fn accept_loop(listener: AsyncListener, sink: Arc<Sink>) {
                         drop(link);
                     }
                     reserve.retake();
-                    eprintln!("tether: accept failed: {e}; a peer was turned away");
+                    let line = format!("tether: accept failed: {e}; a peer was turned away");
+                    sink.log.report(Reason::of("turned away", &e), line);
                 }
                 Err(e) => {
                     // Pause briefly rather than spin, keep serving.
-                    eprintln!("tether: accept failed: {e}");
+                    sink.log.report(
+                        Reason::of("not accepted", &e),
+                        format!("tether: accept failed: {e}"),
+                    );
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },

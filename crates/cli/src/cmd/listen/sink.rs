@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
+use super::peer_log::PeerLog;
 use super::printer::{Batch, Received};
 
 /// The default `--drain-timeout`.
@@ -29,6 +30,8 @@ pub struct Sink {
     pub tally: Tally,
     /// The connection cap and the idle timeout.
     pub limits: Limits,
+    /// Lines about bad peers, throttled.
+    pub log: PeerLog,
 }
 
 /// Counters shared by every task of one listener.
@@ -68,6 +71,7 @@ impl Sink {
             stop: CancellationToken::new(),
             tally: Tally::default(),
             limits: Limits::default(),
+            log: PeerLog::default(),
         }
     }
 
