@@ -13,6 +13,8 @@
 //! test refuses a target without seeds.
 
 pub mod balls;
+pub mod broker_url;
+pub mod broker_url_reference;
 pub mod copy_record;
 pub mod frames;
 pub mod record;
@@ -31,4 +33,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("record", record::check),
     ("balls", balls::check),
     ("copy_record", copy_record::check),
+    ("broker_url", broker_url::check),
 ];

@@ -140,7 +140,15 @@ fn parse(text: &str) -> Result<BrokerUrl, String> {
 fn split_host_port(authority: &str, default: u16) -> Result<(String, u16), String> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or("unclosed [ in the host")?;
-        (host, after.strip_prefix(':'))
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or("after ] comes :PORT or nothing")?,
+            ),
+        };
+        (host, port)
     } else {
         match authority.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
@@ -153,15 +161,24 @@ fn split_host_port(authority: &str, default: u16) -> Result<(String, u16), Strin
     if host.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return Err("spaces in the host".into());
     }
+    // Printed again, a host with a colon goes in brackets: one holding a
+    // bracket could not be read back.
+    if host.contains(['[', ']']) {
+        return Err("[ or ] inside the host".into());
+    }
     let port = match port {
         None => default,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
+        Some(p) => digits(p)
+            .and_then(|p| p.parse::<u16>().ok())
             .filter(|&p| p != 0)
             .ok_or_else(|| format!("port {p:?} is not 1 to 65535"))?,
     };
     Ok((host.to_owned(), port))
+}
+
+/// `text` if it is ASCII digits only (`str::parse` also takes a `+`).
+fn digits(text: &str) -> Option<&str> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then_some(text)
 }
 
 fn apply_query(url: &mut BrokerUrl, query: &str) -> Result<(), String> {
@@ -172,15 +189,16 @@ fn apply_query(url: &mut BrokerUrl, query: &str) -> Result<(), String> {
                 url.qos = match value {
                     "0" => 0,
                     "1" => 1,
-                    _ => return Err(format!("qos={value} is not 0 or 1")),
+                    _ => return Err(format!("qos {value:?} is not 0 or 1")),
                 }
             }
             (Scheme::Mqtt, "max_packet") => {
-                url.max_packet = value
-                    .parse::<usize>()
-                    .ok()
+                url.max_packet = digits(value)
+                    .and_then(|v| v.parse::<usize>().ok())
                     .filter(|&n| (64..=MQTT_MAX_PACKET).contains(&n))
-                    .ok_or_else(|| format!("max_packet={value} is not 64 to {MQTT_MAX_PACKET}"))?;
+                    .ok_or_else(|| {
+                        format!("max_packet {value:?} is not 64 to {MQTT_MAX_PACKET}")
+                    })?;
             }
             _ => return Err(format!("unknown option {key:?}")),
         }

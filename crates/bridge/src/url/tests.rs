@@ -55,4 +55,12 @@ fn bad_urls_say_why() {
     assert!(err("nats://h:1/a?qos=1").contains("unknown option"));
     assert!(err("tcp://h:1/a").contains("use nats://"));
     assert!(err("nats://:1/a").contains("no host"));
+    // Found by the broker_url fuzz target: text after ] was ignored, and
+    // a port or max_packet with a + sign was taken, and a host with a
+    // bracket printed as a URL that did not read back.
+    assert!(err("mqtt://[::1]x/t").contains("after ]"));
+    assert!(err("mqtt://h:+80/t").contains("port"));
+    assert!(err("mqtt://h/t?max_packet=+100").contains("max_packet"));
+    assert!(err("nats://a::1]:4222/s").contains("inside the host"));
+    assert_eq!(url("mqtt://[::1]/t").port, 1883);
 }
