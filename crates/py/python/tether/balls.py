@@ -246,8 +246,7 @@ class Peer:
             return
         try:
             current[1].send(data)
-        except tether.TetherError as e:
-            current[1].close()
+        except (tether.TetherError, ValueError) as e:  # ValueError: the reader closed it
             self.link_down(side, str(e))
 
     def handle(self, event: Tuple[Any, ...]) -> None:

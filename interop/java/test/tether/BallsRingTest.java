@@ -100,7 +100,9 @@ public class BallsRingTest {
                     List<String> jvLog = logs.get(1);
                     assertTrue("the Java peer received balls", count(jvLog, "received") > 0);
                     assertTrue("the Java peer sent balls", count(jvLog, "sent") > 0);
-                    assertEquals("all it sent acknowledged", count(jvLog, "sent"), count(jvLog, "acknowledged"));
+                    // A ball sent as its neighbour stopped comes back: acked or bounced, never lost.
+                    assertEquals("all it sent acknowledged or bounced back", count(jvLog, "sent"),
+                        count(jvLog, "acknowledged") + count(jvLog, "bounced"));
                     assertTrue("balls reached Python", count(logs.get(2), "received") > 0);
                     assertTrue("balls reached Rust", count(logs.get(0), "received") > 0);
                 }
