@@ -1,91 +1,30 @@
 //! Async links on tokio: the same codec through `tokio_util::codec::Framed`.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tether_proto::FrameCodec;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::io::AsyncWrite;
+use tokio::net::{TcpStream, UnixStream};
+use tokio::time::Sleep;
 use tokio_util::codec::{Decoder, Framed};
 
+use crate::async_stream::AsyncStream;
 use crate::endpoint::Endpoint;
-use crate::error::{Error, Result};
-use crate::listener::{Inner, SocketFile};
+use crate::error::{Broken, Error, Result};
 use crate::options::Options;
+use crate::patience::{Expiry, Patience};
 use crate::reader::IDLE_READ;
 
 /// The write buffer an idle link may keep: room for the small messages of
 /// a steady exchange; more is let go after the flush that empties it.
 const IDLE_WRITE: usize = 8 * 1024;
-
-/// A TCP or Unix stream, so [`AsyncLink`] has one type for both.
-#[derive(Debug)]
-pub enum AsyncStream {
-    /// A TCP connection.
-    Tcp(TcpStream),
-    /// A Unix socket connection.
-    Unix(UnixStream),
-}
-
-impl AsyncRead for AsyncStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            AsyncStream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            AsyncStream::Unix(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for AsyncStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            AsyncStream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            AsyncStream::Unix(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            AsyncStream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            AsyncStream::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            AsyncStream::Tcp(s) => Pin::new(s).poll_flush(cx),
-            AsyncStream::Unix(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            AsyncStream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            AsyncStream::Unix(s) => Pin::new(s).poll_shutdown(cx),
-        }
-    }
-}
 
 /// A persistent framed connection on tokio.
 ///
@@ -99,9 +38,18 @@ impl AsyncWrite for AsyncStream {
 /// let reply = link.recv().await?;
 /// # Ok(()) }
 /// ```
+///
+/// After the peer breaks the framing, or a frame is not whole within the
+/// frame timeout (see [`Options::frame_timeout`]), the link closes the
+/// connection at once and every later call returns that error again.
 #[derive(Debug)]
 pub struct AsyncLink {
     framed: Framed<AsyncStream, FrameCodec>,
+    patience: Patience,
+    /// Armed while a deadline of the patience is pending.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Why the link closed the connection itself, if it did.
+    broken: Option<Broken>,
 }
 
 impl AsyncLink {
@@ -154,7 +102,12 @@ impl AsyncLink {
         // Nothing to write yet: a link that only receives holds no write
         // buffer (`Framed` would start one of 8 KiB).
         *framed.write_buffer_mut() = BytesMut::new();
-        Ok(AsyncLink { framed })
+        Ok(AsyncLink {
+            framed,
+            patience: options.patience(),
+            timer: None,
+            broken: None,
+        })
     }
 
     /// Sends one message and flushes it.
@@ -166,6 +119,7 @@ impl AsyncLink {
     /// Queues one message; it is written by [`AsyncLink::flush`] or once the
     /// write buffer passes its high-water mark.
     pub async fn feed(&mut self, payload: &[u8]) -> Result<()> {
+        self.usable()?;
         std::future::poll_fn(|cx| Sink::<Bytes>::poll_ready(Pin::new(&mut self.framed), cx))
             .await?;
         Pin::new(&mut self.framed).start_send(Bytes::copy_from_slice(payload))?;
@@ -174,6 +128,7 @@ impl AsyncLink {
 
     /// Writes everything queued.
     pub async fn flush(&mut self) -> Result<()> {
+        self.usable()?;
         std::future::poll_fn(|cx| Sink::<Bytes>::poll_flush(Pin::new(&mut self.framed), cx))
             .await?;
         // After a burst or a big message the buffer is let go, so an idle
@@ -205,16 +160,96 @@ impl AsyncLink {
     }
 
     /// Receives one message: [`Error::Closed`] at a clean close,
-    /// [`Error::Truncated`] when the peer closed inside a frame.
+    /// [`Error::Truncated`] when the peer closed inside a frame,
+    /// [`Error::FrameTimeout`] or [`Error::IdleTimeout`] when a timeout of
+    /// the [`Options`] ran out (the connection is then closed).
     pub async fn recv(&mut self) -> Result<Bytes> {
-        match std::future::poll_fn(|cx| Pin::new(&mut self.framed).poll_next(cx)).await {
-            Some(Ok(frame)) => {
-                self.give_back_if_drained();
-                Ok(frame)
-            }
-            Some(Err(e)) => Err(e.into()),
+        match std::future::poll_fn(|cx| self.poll_recv(cx, true)).await {
+            Some(got) => got,
             None => Err(Error::Closed),
         }
+    }
+
+    /// The receive underneath `recv`, `try_recv` and the [`Stream`]:
+    /// `None` at a clean close. With `arm` false nothing waits on the
+    /// timer (a `try_recv`), but a deadline that has passed still counts.
+    fn poll_recv(&mut self, cx: &mut Context<'_>, arm: bool) -> Poll<Option<Result<Bytes>>> {
+        if let Some(why) = self.broken {
+            return Poll::Ready(Some(Err(why.error())));
+        }
+        let got = self.poll_patiently(cx, arm);
+        if let Poll::Ready(Some(Err(e))) = &got {
+            if let Some(why) = Broken::of(e) {
+                self.break_off(why);
+            }
+        }
+        got
+    }
+
+    fn poll_patiently(&mut self, cx: &mut Context<'_>, arm: bool) -> Poll<Option<Result<Bytes>>> {
+        loop {
+            let before = self.framed.read_buffer().len();
+            match Pin::new(&mut self.framed).poll_next(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    self.patience.heard(Instant::now);
+                    self.patience.frame_done();
+                    self.give_back_if_drained();
+                    return Poll::Ready(Some(Ok(frame)));
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => {}
+            }
+            let held = self.framed.read_buffer().len();
+            if held != before {
+                self.patience.heard(Instant::now);
+            }
+            self.patience.waiting(held > 0, Instant::now);
+            let Some((at, why)) = self.patience.deadline() else {
+                self.timer = None;
+                return Poll::Pending;
+            };
+            if Instant::now() >= at {
+                return Poll::Ready(Some(Err(expired(why, held))));
+            }
+            if !arm {
+                return Poll::Pending;
+            }
+            let at = tokio::time::Instant::from_std(at);
+            let timer = self
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+            if timer.deadline() != at {
+                timer.as_mut().reset(at);
+            }
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // The timer fired: look at the deadline again (it may have
+            // moved with bytes heard since it was set).
+        }
+    }
+
+    /// Closes the connection at once (the peer sees it) and remembers why.
+    fn break_off(&mut self, why: Broken) {
+        self.broken = Some(why);
+        self.timer = None;
+        let _ = self.framed.get_ref().shut_down_now();
+    }
+
+    /// Fails with the reason once the link has closed itself.
+    fn usable(&self) -> Result<()> {
+        match self.broken {
+            Some(why) => Err(why.error()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the link has closed the connection itself, after a framing
+    /// error from the peer or a timeout; every call then fails with that
+    /// error.
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
     }
 
     /// Receives one message if one arrives within `timeout`.
@@ -230,12 +265,9 @@ impl AsyncLink {
     /// whole message is ready, [`Error::Closed`] at a clean close (as
     /// [`crate::Link::try_recv`]).
     pub async fn try_recv(&mut self) -> Result<Option<Bytes>> {
-        std::future::poll_fn(|cx| match Pin::new(&mut self.framed).poll_next(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                self.give_back_if_drained();
-                Poll::Ready(Ok(Some(frame)))
-            }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e.into())),
+        std::future::poll_fn(|cx| match self.poll_recv(cx, false) {
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Ok(Some(frame))),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
             Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
             // The waker stays registered with the reactor; a later `recv`
             // replaces it, so nothing is lost by not waiting here.
@@ -377,9 +409,7 @@ impl Stream for AsyncLink {
     type Item = Result<Bytes>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.get_mut().framed)
-            .poll_next(cx)
-            .map(|item| item.map(|res| res.map_err(Error::from)))
+        self.get_mut().poll_recv(cx, true)
     }
 }
 
@@ -387,6 +417,7 @@ impl Sink<Bytes> for AsyncLink {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.usable()?;
         Sink::<Bytes>::poll_ready(Pin::new(&mut self.get_mut().framed), cx).map_err(Error::from)
     }
 
@@ -405,78 +436,10 @@ impl Sink<Bytes> for AsyncLink {
     }
 }
 
-/// Accepts [`AsyncLink`]s on a TCP port or Unix socket path.
-#[derive(Debug)]
-pub struct AsyncListener {
-    inner: AsyncInner,
-    options: Options,
-}
-
-#[derive(Debug)]
-enum AsyncInner {
-    Tcp(TcpListener),
-    Unix(UnixListener, SocketFile),
-}
-
-impl AsyncListener {
-    /// Binds with default [`Options`] for accepted links.
-    pub async fn bind<E>(endpoint: E) -> Result<AsyncListener>
-    where
-        E: TryInto<Endpoint>,
-        Error: From<E::Error>,
-    {
-        Self::bind_with(endpoint, &Options::default()).await
-    }
-
-    /// Binds; accepted links get `options`. Built on the blocking
-    /// [`crate::Listener`]'s bind, so both behave alike (backlog, stale
-    /// Unix socket files).
-    pub async fn bind_with<E>(endpoint: E, options: &Options) -> Result<AsyncListener>
-    where
-        E: TryInto<Endpoint>,
-        Error: From<E::Error>,
-    {
-        let endpoint: Endpoint = endpoint.try_into()?;
-        let std_listener = crate::listener::Listener::bind_endpoint(&endpoint, options)?;
-        let inner = match std_listener.into_std() {
-            Inner::Tcp(l) => {
-                l.set_nonblocking(true)?;
-                AsyncInner::Tcp(TcpListener::from_std(l)?)
-            }
-            Inner::Unix(l, file) => {
-                l.set_nonblocking(true)?;
-                AsyncInner::Unix(UnixListener::from_std(l)?, file)
-            }
-        };
-        Ok(AsyncListener {
-            inner,
-            options: options.clone(),
-        })
-    }
-
-    /// Waits for the next connection; also gives the peer's address.
-    pub async fn accept(&self) -> Result<(AsyncLink, Endpoint)> {
-        let (stream, peer) = match &self.inner {
-            AsyncInner::Tcp(l) => {
-                let (s, addr) = l.accept().await?;
-                (AsyncStream::Tcp(s), Endpoint::tcp(addr))
-            }
-            AsyncInner::Unix(l, _) => {
-                let (s, addr) = l.accept().await?;
-                (
-                    AsyncStream::Unix(s),
-                    Endpoint::unix_peer(addr.as_pathname()),
-                )
-            }
-        };
-        Ok((AsyncLink::from_stream(stream, &self.options)?, peer))
-    }
-
-    /// The bound endpoint, with the real port after binding port 0.
-    pub fn local_addr(&self) -> Result<Endpoint> {
-        Ok(match &self.inner {
-            AsyncInner::Tcp(l) => Endpoint::tcp(l.local_addr()?),
-            AsyncInner::Unix(_, file) => Endpoint::Unix(file.path.clone()),
-        })
+/// The error for a timeout that ran out, with the bytes of the frame.
+fn expired(why: Expiry, got: usize) -> Error {
+    match why {
+        Expiry::Idle(after) => Error::IdleTimeout { after },
+        Expiry::Frame(after) => Error::FrameTimeout { after, got },
     }
 }

@@ -1,10 +1,12 @@
 //! Errors of links and listeners.
 
 use std::io;
+use std::time::Duration;
 
 use tether_proto::CodecError;
 
 use crate::endpoint::EndpointError;
+use crate::patience::Expiry;
 
 /// What went wrong on a link, listener or datagram socket.
 #[derive(Debug, thiserror::Error)]
@@ -79,9 +81,72 @@ pub enum Error {
     /// was lost, and the receive can be called again.
     #[error("interrupted by a signal")]
     Interrupted,
+    /// Nothing came from the peer for the idle timeout
+    /// ([`Options::idle_timeout`](crate::Options::idle_timeout)); the
+    /// connection was closed.
+    #[error("nothing heard for the idle timeout of {after:?}; connection closed")]
+    IdleTimeout {
+        /// The idle timeout.
+        after: Duration,
+    },
+    /// A frame had begun and was not whole within the frame timeout
+    /// ([`Options::frame_timeout`](crate::Options::frame_timeout)), as from
+    /// a peer that sends a byte at a time; the connection was closed.
+    #[error("frame not whole within the frame timeout of {after:?} ({got} bytes of it came); connection closed")]
+    FrameTimeout {
+        /// The frame timeout.
+        after: Duration,
+        /// Bytes of the unfinished frame that had arrived.
+        got: usize,
+    },
     /// The operating system refused an operation.
     #[error(transparent)]
     Io(io::Error),
+}
+
+/// Why a link closed its connection itself: every later call on it
+/// reports this again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Broken {
+    /// The peer announced a frame over the limit.
+    FrameTooLarge { len: u64, max: usize },
+    /// The peer sent a line longer than the limit.
+    LineTooLong { max: usize },
+    /// A timeout ran out, with the bytes of the unfinished frame.
+    Expired(Expiry, usize),
+}
+
+impl Broken {
+    /// The error that closed the link, for a call that comes after.
+    pub(crate) fn error(self) -> Error {
+        match self {
+            Broken::FrameTooLarge { len, max } => {
+                Error::Codec(CodecError::FrameTooLarge { len, max })
+            }
+            Broken::LineTooLong { max } => Error::Codec(CodecError::LineTooLong { max }),
+            Broken::Expired(Expiry::Idle(after), _) => Error::IdleTimeout { after },
+            Broken::Expired(Expiry::Frame(after), got) => Error::FrameTimeout { after, got },
+        }
+    }
+
+    /// Whether `e` breaks the link: a framing error the peer caused
+    /// does; one of ours (an outgoing message over the limit) does not.
+    pub(crate) fn of(e: &Error) -> Option<Broken> {
+        match e {
+            Error::Codec(CodecError::FrameTooLarge { len, max }) => Some(Broken::FrameTooLarge {
+                len: *len,
+                max: *max,
+            }),
+            Error::Codec(CodecError::LineTooLong { max }) => {
+                Some(Broken::LineTooLong { max: *max })
+            }
+            Error::IdleTimeout { after } => Some(Broken::Expired(Expiry::Idle(*after), 0)),
+            Error::FrameTimeout { after, got } => {
+                Some(Broken::Expired(Expiry::Frame(*after), *got))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -130,6 +195,9 @@ impl From<Error> for io::Error {
             Error::WouldBlock => io::ErrorKind::WouldBlock.into(),
             Error::NotConnected { .. } => io::Error::new(io::ErrorKind::NotConnected, e),
             Error::Interrupted => io::ErrorKind::Interrupted.into(),
+            Error::IdleTimeout { .. } | Error::FrameTimeout { .. } => {
+                io::Error::new(io::ErrorKind::TimedOut, e)
+            }
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }

@@ -28,6 +28,7 @@ mod error;
 mod link;
 mod listener;
 mod options;
+mod patience;
 mod private_dir;
 mod reader;
 mod sender;
@@ -41,20 +42,28 @@ mod writer;
 mod async_datagram;
 #[cfg(feature = "tokio")]
 mod async_link;
+#[cfg(feature = "tokio")]
+mod async_listener;
+#[cfg(feature = "tokio")]
+mod async_stream;
 
 pub use datagram::{max_udp_payload, DatagramLink};
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
 pub use link::Link;
 pub use listener::Listener;
-pub use options::{Options, DEFAULT_LINGER};
+pub use options::{Options, DEFAULT_FRAME_TIMEOUT, DEFAULT_LINGER};
 pub use sender::Sender;
 pub use stream::wait_readable;
 
 #[cfg(feature = "tokio")]
 pub use async_datagram::AsyncDatagramLink;
 #[cfg(feature = "tokio")]
-pub use async_link::{AsyncLink, AsyncListener, AsyncStream};
+pub use async_link::AsyncLink;
+#[cfg(feature = "tokio")]
+pub use async_listener::AsyncListener;
+#[cfg(feature = "tokio")]
+pub use async_stream::AsyncStream;
 
 pub use bytes::Bytes;
 /// The sans-IO codecs and record format, re-exported.

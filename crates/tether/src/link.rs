@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tether_proto::{CodecError, Framing};
+use tether_proto::Framing;
 
 use crate::endpoint::Endpoint;
-use crate::error::{Error, Result};
+use crate::error::{Broken, Error, Result};
 use crate::options::Options;
 use crate::reader::Reader;
 use crate::sender::Sender;
@@ -40,10 +40,9 @@ use crate::writer::Writer;
 #[derive(Debug)]
 pub struct Link {
     reader: Reader,
+    /// Also holds why the link closed itself, if it did (see
+    /// [`Link::is_broken`]).
     sender: Sender,
-    /// The peer broke the framing: the connection was closed, and every
-    /// later call reports this.
-    broken: Option<CodecError>,
 }
 
 fn endpoint_of<E>(endpoint: E) -> Result<Endpoint>
@@ -139,9 +138,13 @@ impl Link {
         let stream = Arc::new(stream);
         let writer = Writer::new(Arc::clone(&stream), options.codec(), options.linger);
         Ok(Link {
-            reader: Reader::new(stream, options.codec(), options.busy_poll),
+            reader: Reader::new(
+                stream,
+                options.codec(),
+                options.busy_poll,
+                options.patience(),
+            ),
             sender: Sender::new(writer),
-            broken: None,
         })
     }
 
@@ -363,37 +366,26 @@ impl Link {
         self.sender.shutdown(how)
     }
 
-    /// Fails with the peer's framing error once it has broken the framing.
+    /// Fails with the reason once the link has closed itself.
     fn usable(&self) -> Result<()> {
-        match self.broken.as_ref().and_then(peer_fault) {
-            Some(e) => Err(Error::Codec(e)),
-            None => Ok(()),
-        }
+        self.sender.usable()
     }
 
-    /// A framing error from the peer closes the connection (the protocol
-    /// says the receiver closes it) and is remembered for later calls.
+    /// A framing error from the peer or a timeout closes the connection
+    /// (the protocol says the receiver closes it) and is remembered for
+    /// later calls.
     fn note<T>(&mut self, got: Result<T>) -> Result<T> {
-        if let Err(Error::Codec(e)) = &got {
-            if let Some(copy) = peer_fault(e) {
-                self.broken = Some(copy);
-                let _ = self.sender.shutdown(Shutdown::Both);
-            }
+        if let Some(why) = got.as_ref().err().and_then(Broken::of) {
+            self.sender.break_off(why);
         }
         got
     }
-}
 
-/// A copy of a framing error the peer caused (not one of ours, such as an
-/// outgoing message over the limit, which leaves the link usable).
-fn peer_fault(e: &CodecError) -> Option<CodecError> {
-    match e {
-        CodecError::FrameTooLarge { len, max } => Some(CodecError::FrameTooLarge {
-            len: *len,
-            max: *max,
-        }),
-        CodecError::LineTooLong { max } => Some(CodecError::LineTooLong { max: *max }),
-        _ => None,
+    /// Whether the link has closed the connection itself, after a framing
+    /// error from the peer or a timeout; every call then fails with that
+    /// error.
+    pub fn is_broken(&self) -> bool {
+        self.sender.is_broken()
     }
 }
 

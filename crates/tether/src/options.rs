@@ -8,7 +8,11 @@ use tether_proto::{FrameCodec, Framing, DEFAULT_MAX_FRAME_LEN};
 /// together with the sends after it. See [`Options::linger`].
 pub const DEFAULT_LINGER: Duration = Duration::from_micros(100);
 
-/// Settings of a link: framing, limits, Nagle and linger.
+/// How long a frame that has begun may take to arrive whole, by default.
+/// See [`Options::frame_timeout`].
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings of a link: framing, limits, timeouts, Nagle and linger.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,6 +47,16 @@ pub struct Options {
     /// Permissions of a Unix socket file a listener binds (default
     /// `0o600`: other users cannot connect unless asked).
     pub socket_mode: u32,
+    /// A receiving link whose peer sends nothing for this long closes the
+    /// connection and reports [`crate::Error::IdleTimeout`]. Off (`None`)
+    /// by default: devices may talk rarely.
+    pub idle_timeout: Option<Duration>,
+    /// A frame whose first bytes have arrived must be whole within this,
+    /// or the receiving link closes the connection and reports
+    /// [`crate::Error::FrameTimeout`]: a peer that sends a header and then
+    /// a byte a second cannot hold a connection and its buffer for ever.
+    /// Default [`DEFAULT_FRAME_TIMEOUT`] (30 s); `None` waits for ever.
+    pub frame_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -54,6 +68,8 @@ impl Default for Options {
             linger: DEFAULT_LINGER,
             busy_poll: Duration::ZERO,
             socket_mode: 0o600,
+            idle_timeout: None,
+            frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
         }
     }
 }
@@ -100,6 +116,27 @@ impl Options {
     pub fn socket_mode(mut self, mode: u32) -> Self {
         self.socket_mode = mode;
         self
+    }
+
+    /// Sets the idle timeout (`None`: off, the default).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the frame timeout (`None`: wait for ever; default 30 s).
+    pub fn frame_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.frame_timeout = timeout;
+        self
+    }
+
+    /// The timeouts these options describe, starting now.
+    pub(crate) fn patience(&self) -> crate::patience::Patience {
+        crate::patience::Patience::new(
+            self.idle_timeout,
+            self.frame_timeout,
+            std::time::Instant::now,
+        )
     }
 
     /// The codec these options describe.

@@ -9,6 +9,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tether_proto::{Decoder, FrameCodec};
 
 use crate::error::{Error, Result};
+use crate::patience::{Expiry, Patience};
 use crate::stream::{wait_fd, OnSignal, Stream, KERNEL_TIMEOUT_MIN};
 
 /// A read during a burst asks the kernel for up to this much, so a single
@@ -34,11 +35,19 @@ pub(crate) struct Reader {
     /// The last read filled all the room it had: more is likely waiting,
     /// so the next read offers [`READ_CHUNK`].
     burst: bool,
+    /// The idle and frame timeouts.
+    patience: Patience,
 }
 
 impl Reader {
-    pub(crate) fn new(stream: Arc<Stream>, decoder: FrameCodec, busy_poll: Duration) -> Self {
+    pub(crate) fn new(
+        stream: Arc<Stream>,
+        decoder: FrameCodec,
+        busy_poll: Duration,
+        patience: Patience,
+    ) -> Self {
         Self {
+            patience,
             stream,
             decoder,
             buf: BytesMut::new(),
@@ -102,67 +111,92 @@ impl Reader {
 
     /// Waits up to `timeout` (`None`: for ever, or [`Error::WouldBlock`] in
     /// non-blocking mode) until `take` gives something from the buffer.
+    /// While part of a frame waits (or with an idle timeout), the wait is
+    /// also bounded by the link's [`Patience`], whose expiry is an error.
+    /// Each read is one syscall: a plain blocking read when no deadline
+    /// applies, `SO_RCVTIMEO` for long waits, `poll` for short ones.
     fn wait_for<T>(
         &mut self,
         timeout: Option<Duration>,
         mut take: impl FnMut(&mut Self) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
-        if let Some(got) = take(self)? {
+        if let Some(got) = self.take_noting(&mut take)? {
             return Ok(Some(got));
         }
-        let Some(timeout) = timeout else {
-            self.set_read_timeout(None)?;
-            loop {
-                self.fill(self.nonblocking)?;
-                if let Some(got) = take(self)? {
-                    return Ok(Some(got));
+        let until = timeout.map(|t| Instant::now() + t);
+        loop {
+            let limit = self.patience.deadline();
+            // A non-blocking receive never waits, not even for a deadline.
+            let patience_end = limit.filter(|_| !(self.nonblocking && until.is_none()));
+            let end = match (until, patience_end) {
+                (Some(u), Some((p, _))) => Some(u.min(p)),
+                (u, p) => u.or(p.map(|(at, _)| at)),
+            };
+            let wait = match end.or(limit.map(|(at, _)| at)) {
+                None => None,
+                Some(_) => {
+                    let now = Instant::now();
+                    if let Some(why) = self.patience.expired(now) {
+                        return Err(self.expired(why));
+                    }
+                    end.map(|e| e.saturating_duration_since(now))
+                }
+            };
+            match wait {
+                Some(w) if w.is_zero() => return Ok(None),
+                None => {
+                    self.set_read_timeout(None)?;
+                    self.fill(self.nonblocking)?;
+                }
+                Some(w) if w >= KERNEL_TIMEOUT_MIN && !self.nonblocking => {
+                    self.set_read_timeout(Some(w))?;
+                    match self.fill(false) {
+                        Ok(()) => {}
+                        // The kernel's timeout: look at the deadlines again.
+                        Err(Error::WouldBlock) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(w) => {
+                    if !wait_fd(self.stream.as_raw_fd(), libc::POLLIN, Some(w))? {
+                        continue;
+                    }
+                    match self.fill(true) {
+                        Ok(()) | Err(Error::WouldBlock) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
-        };
-        if timeout >= KERNEL_TIMEOUT_MIN && !self.nonblocking {
-            return self.wait_kernel_timeout(timeout, take);
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !wait_fd(self.stream.as_raw_fd(), libc::POLLIN, Some(left))? {
-                return Ok(None);
-            }
-            match self.fill(true) {
-                Ok(()) | Err(Error::WouldBlock) => {}
-                Err(e) => return Err(e),
-            }
-            if let Some(got) = take(self)? {
+            self.patience.heard(Instant::now);
+            if let Some(got) = self.take_noting(&mut take)? {
                 return Ok(Some(got));
             }
         }
     }
 
-    /// A timed wait as blocking reads with `SO_RCVTIMEO`: one syscall when
-    /// a whole message comes in one read.
-    fn wait_kernel_timeout<T>(
+    /// `take`, telling the patience whether a frame was taken or part of
+    /// one waits.
+    fn take_noting<T>(
         &mut self,
-        timeout: Duration,
-        mut take: impl FnMut(&mut Self) -> Result<Option<T>>,
+        take: &mut impl FnMut(&mut Self) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
-        let mut deadline = None;
-        let mut wait = timeout;
-        loop {
-            self.set_read_timeout(Some(wait))?;
-            match self.fill(false) {
-                Ok(()) => {}
-                Err(Error::WouldBlock) => return Ok(None),
-                Err(e) => return Err(e),
-            }
-            if let Some(got) = take(self)? {
-                return Ok(Some(got));
-            }
-            // Part of a frame came: wait for the rest, within what is left.
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
-            wait = deadline.saturating_duration_since(Instant::now());
-            if wait.is_zero() {
-                return Ok(None);
-            }
+        let got = take(self)?;
+        if got.is_some() {
+            self.patience.frame_done();
+        } else {
+            self.patience.waiting(!self.buf.is_empty(), Instant::now);
+        }
+        Ok(got)
+    }
+
+    /// The error for a timeout that ran out.
+    fn expired(&self, why: Expiry) -> Error {
+        match why {
+            Expiry::Idle(after) => Error::IdleTimeout { after },
+            Expiry::Frame(after) => Error::FrameTimeout {
+                after,
+                got: self.buf.len(),
+            },
         }
     }
 
@@ -267,14 +301,24 @@ impl Reader {
     }
 
     pub(crate) fn try_recv(&mut self) -> Result<Option<Bytes>> {
-        if let Some(frame) = self.next_buffered()? {
+        if let Some(frame) = self.take_noting(&mut Self::next_buffered)? {
             return Ok(Some(frame));
         }
         match self.fill(true) {
-            Ok(()) => self.next_buffered(),
-            Err(Error::WouldBlock) => Ok(None),
-            Err(e) => Err(e),
+            Ok(()) => self.patience.heard(Instant::now),
+            Err(Error::WouldBlock) => {}
+            Err(e) => return Err(e),
         }
+        if let Some(frame) = self.take_noting(&mut Self::next_buffered)? {
+            return Ok(Some(frame));
+        }
+        // Never waits, but a deadline that has passed still closes.
+        if self.patience.deadline().is_some() {
+            if let Some(why) = self.patience.expired(Instant::now()) {
+                return Err(self.expired(why));
+            }
+        }
+        Ok(None)
     }
 
     /// A whole frame from the buffer, or the end of the stream.

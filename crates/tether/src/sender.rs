@@ -2,13 +2,13 @@
 
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tether_proto::Framing;
 
 use crate::endpoint::Endpoint;
-use crate::error::Result;
+use crate::error::{Broken, Result};
 use crate::stream::Stream;
 use crate::writer::Writer;
 
@@ -37,13 +37,39 @@ use crate::writer::Writer;
 #[derive(Debug, Clone)]
 pub struct Sender {
     writer: Arc<Writer>,
+    /// Set once the link closed the connection itself (a framing error
+    /// from the peer, a timeout); shared with the link and every clone,
+    /// so each later call reports why.
+    broken: Arc<OnceLock<Broken>>,
 }
 
 impl Sender {
     pub(crate) fn new(writer: Writer) -> Self {
         Self {
             writer: Arc::new(writer),
+            broken: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// Records why the link closed itself, and closes the connection.
+    pub(crate) fn break_off(&self, why: Broken) {
+        let _ = self.broken.set(why);
+        let _ = self.shutdown(Shutdown::Both);
+    }
+
+    /// Fails with the reason once the link has closed itself.
+    pub(crate) fn usable(&self) -> Result<()> {
+        match self.broken.get() {
+            Some(why) => Err(why.error()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the link has closed the connection itself, after a framing
+    /// error from the peer or a timeout; every send then fails with that
+    /// error.
+    pub fn is_broken(&self) -> bool {
+        self.broken.get().is_some()
     }
 
     /// Called by the link before each receive; see
@@ -60,17 +86,20 @@ impl Sender {
     /// the sends that follow within the linger (see
     /// [`Options::linger`](crate::Options::linger)).
     pub fn send(&self, payload: &[u8]) -> Result<()> {
+        self.usable()?;
         self.writer.send(payload)
     }
 
     /// Gathers one message to be written by the next [`Sender::flush`];
     /// many small messages then cost one syscall.
     pub fn feed(&self, payload: &[u8]) -> Result<()> {
+        self.usable()?;
         self.writer.feed_all([payload])
     }
 
     /// Writes everything gathered by `feed` or the linger.
     pub fn flush(&self) -> Result<()> {
+        self.usable()?;
         self.writer.flush()
     }
 
@@ -80,6 +109,7 @@ impl Sender {
         I: IntoIterator<Item = B>,
         B: AsRef<[u8]>,
     {
+        self.usable()?;
         self.writer.feed_all(messages)?;
         self.writer.flush()
     }
