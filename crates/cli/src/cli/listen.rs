@@ -89,6 +89,12 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
 
+    /// A frame whose first bytes have arrived must be whole within this,
+    /// or its connection is closed (a peer sending a byte at a time);
+    /// 0 waits for ever.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+    pub frame_timeout: Duration,
+
     /// Permissions of a unix:// socket file, in octal (0600: only you may
     /// connect; 0666: every user).
     #[arg(long, default_value = "0600", value_name = "MODE", value_parser = parse_mode)]

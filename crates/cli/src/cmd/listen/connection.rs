@@ -28,12 +28,6 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
             }
             // Cancel-safe: a message is never half taken.
             got = link.recv_batch(&mut payloads, BATCH_MESSAGES, None) => got,
-            () = idle(sink.limits.idle_timeout) => {
-                let cause = "idle for the --idle-timeout";
-                let line = format!("tether: {peer}: {cause}; connection closed");
-                sink.log.report(Reason::new("closed", cause), line);
-                return;
-            }
         };
         let end = got.err();
         if !payloads.is_empty() && !hand_over(&mut link, &peer, id, &sink, &mut payloads).await {
@@ -46,6 +40,19 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
         match end {
             None => {}
             Some(Error::Closed) => return,
+            Some(Error::IdleTimeout { .. }) => {
+                let cause = "idle for the --idle-timeout";
+                let line = format!("tether: {peer}: {cause}; connection closed");
+                sink.log.report(Reason::new("closed", cause), line);
+                return;
+            }
+            Some(Error::FrameTimeout { got, .. }) => {
+                let cause = "frame not whole within the --frame-timeout";
+                let line =
+                    format!("tether: {peer}: {cause} ({got} bytes of it came); connection dropped");
+                sink.log.report(Reason::new("dropped", cause), line);
+                return;
+            }
             Some(e @ Error::Codec(_)) => {
                 sink.tally.dropped.fetch_add(1, Ordering::Relaxed);
                 let line = format!("tether: {peer}: {e}; connection dropped");
@@ -58,14 +65,6 @@ pub async fn serve(mut link: AsyncLink, peer: Arc<str>, id: u64, sink: Arc<Sink>
                 return;
             }
         }
-    }
-}
-
-/// Resolves after `timeout`, or never without one.
-async fn idle(timeout: Option<std::time::Duration>) {
-    match timeout {
-        Some(after) => tokio::time::sleep(after).await,
-        None => std::future::pending().await,
     }
 }
 

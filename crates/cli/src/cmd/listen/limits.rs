@@ -1,9 +1,9 @@
-//! Limits against peers that hold resources: the fd limit, the connection
-//! cap and the idle timeout.
+//! Limits against peers that hold resources: the fd limit and the
+//! connection cap. (The idle and frame timeouts are the links' own, set
+//! in their `Options`.)
 
 use std::fs::File;
 use std::io;
-use std::time::Duration;
 
 /// Descriptors kept out of the connection cap: the listener, stdio, the
 /// runtime's own, the `--output` file and the reserve.
@@ -15,15 +15,12 @@ pub struct Limits {
     /// Connections served at once; at the cap, accepting pauses and the
     /// kernel's backlog holds newcomers.
     pub max_connections: usize,
-    /// A connection that sends nothing for this long is closed.
-    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 1024,
-            idle_timeout: None,
         }
     }
 }

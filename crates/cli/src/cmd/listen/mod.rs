@@ -63,7 +63,9 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
     let options = Options::new()
         .framing(framing)
         .max_frame_len(args.max_frame_len)
-        .socket_mode(args.socket_mode);
+        .socket_mode(args.socket_mode)
+        .idle_timeout(args.idle_timeout)
+        .frame_timeout(Some(args.frame_timeout).filter(|t| !t.is_zero()));
     // Bind before anything is printed, so "port in use" is the only line.
     let source = Source::open(&args.endpoint, &options).await?;
     let output = args.output.as_deref().map(open_output).transpose()?;
@@ -89,7 +91,6 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         max_connections: args
             .max_connections
             .unwrap_or_else(|| limits::default_max_connections(fd_limit)),
-        idle_timeout: args.idle_timeout,
     };
     let sink = Arc::new(sink);
 

@@ -232,12 +232,10 @@ mod tests {
     async fn the_cap_holds_newcomers_and_idle_peers_are_closed() {
         let (to_printer, mut printed) = mpsc::channel(64);
         let mut sink = Sink::new(to_printer, None);
-        sink.limits = Limits {
-            max_connections: 1,
-            idle_timeout: Some(Duration::from_millis(300)),
-        };
+        sink.limits = Limits { max_connections: 1 };
         let sink = Arc::new(sink);
-        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
+        let idle = Options::new().idle_timeout(Some(Duration::from_millis(300)));
+        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &idle)
             .await
             .unwrap();
         let ep = bound.local_addr().unwrap();
