@@ -92,6 +92,9 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
         // reached if a handler returned without raising and the caller
         // asked for no retry.
         Error::Interrupted => os_error(py, &io::ErrorKind::Interrupted.into(), msg),
+        Error::IdleTimeout { .. } | Error::FrameTimeout { .. } => {
+            os_error(py, &io::ErrorKind::TimedOut.into(), msg)
+        }
     }
 }
 

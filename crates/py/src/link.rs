@@ -12,7 +12,7 @@ use tether::{Endpoint, Error};
 
 use crate::errors::{to_py, Fault};
 use crate::message::as_bytes;
-use crate::options::{opt_seconds, options, seconds};
+use crate::options::{opt_seconds, options, seconds, Timeouts};
 use crate::wait::{sliced, SLICE};
 
 /// A persistent, framed connection over TCP or a Unix socket.
@@ -135,10 +135,17 @@ impl Link {
 /// `timeout` bounds each connection attempt; `retry_for` keeps trying for
 /// that many seconds, for a peer that may start later. Ctrl-C interrupts
 /// the retries. The framing options must match the peer's.
+///
+/// `frame_timeout` (30 s by default, `None` for none): a frame whose first
+/// bytes arrived must be whole within it; `idle_timeout` (off by default):
+/// the peer must send something within it. When one runs out, `recv`
+/// raises `TimedOut`, the link closes the connection, and every later call
+/// raises the same error.
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, timeout=None, retry_for=None, framing="length",
     max_frame_len=None, nodelay=true, linger=None, busy_poll=None,
+    idle_timeout=None, frame_timeout=Some(30.0),
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn connect(
@@ -151,8 +158,14 @@ pub(crate) fn connect(
     nodelay: bool,
     linger: Option<f64>,
     busy_poll: Option<f64>,
+    idle_timeout: Option<f64>,
+    frame_timeout: Option<f64>,
 ) -> PyResult<Link> {
-    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll)?;
+    let timeouts = Timeouts {
+        idle: idle_timeout,
+        frame: frame_timeout,
+    };
+    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll, timeouts)?;
     let endpoint: Endpoint = endpoint
         .parse()
         .map_err(|e: tether::EndpointError| to_py(py, e.into()))?;
@@ -192,15 +205,24 @@ pub(crate) fn connect(
 /// A connected pair of links over a Unix socket pair, for tests and for
 /// threads of one program. Takes the same options as `connect`.
 #[pyfunction]
-#[pyo3(signature = (*, framing="length", max_frame_len=None, linger=None, busy_poll=None))]
+#[pyo3(signature = (
+    *, framing="length", max_frame_len=None, linger=None, busy_poll=None,
+    idle_timeout=None, frame_timeout=Some(30.0),
+))]
 pub(crate) fn pair(
     py: Python<'_>,
     framing: &str,
     max_frame_len: Option<usize>,
     linger: Option<f64>,
     busy_poll: Option<f64>,
+    idle_timeout: Option<f64>,
+    frame_timeout: Option<f64>,
 ) -> PyResult<(Link, Link)> {
-    let opts = options(framing, max_frame_len, true, linger, busy_poll)?;
+    let timeouts = Timeouts {
+        idle: idle_timeout,
+        frame: frame_timeout,
+    };
+    let opts = options(framing, max_frame_len, true, linger, busy_poll, timeouts)?;
     let (a, b) = tether::Link::pair(&opts).map_err(|e| to_py(py, e))?;
     Ok((Link::new(a), Link::new(b)))
 }
@@ -373,10 +395,13 @@ impl Link {
         shut.map_err(|e| to_py(py, e))
     }
 
-    /// True once `close()` was called.
+    /// True once `close()` was called, or once the link closed the
+    /// connection itself: after the peer broke the framing
+    /// (`ProtocolError`, `FrameTooLarge`) or a timeout ran out
+    /// (`TimeoutError`); every later call then raises that error again.
     #[getter]
     fn closed(&self) -> bool {
-        lock(&self.sender).is_none()
+        lock(&self.sender).as_ref().is_none_or(|s| s.is_broken())
     }
 
     /// The file descriptor, for `select`, `selectors` or an event loop.

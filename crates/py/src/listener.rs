@@ -9,7 +9,7 @@ use pyo3::types::PyType;
 
 use crate::errors::{to_py, Fault};
 use crate::link::Link;
-use crate::options::{opt_seconds, options};
+use crate::options::{opt_seconds, options, Timeouts};
 use crate::wait::sliced;
 
 /// Accepts links on a TCP port or a Unix socket path.
@@ -48,13 +48,15 @@ impl Listener {
 }
 
 /// Listens on `endpoint` (`tcp://HOST:PORT`, port 0 for any free port, or
-/// `unix:///PATH`). Accepted links get the framing options given here.
+/// `unix:///PATH`). Accepted links get the framing options and the
+/// `idle_timeout` and `frame_timeout` given here (as for `connect`).
 /// `socket_mode` is the permission of a Unix socket file (default 0o600:
 /// only this user may connect; 0o666: every user).
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, framing="length", max_frame_len=None, nodelay=true,
-    linger=None, busy_poll=None, socket_mode=0o600,
+    linger=None, busy_poll=None, idle_timeout=None,
+    frame_timeout=Some(30.0), socket_mode=0o600,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn listen(
@@ -65,6 +67,8 @@ pub(crate) fn listen(
     nodelay: bool,
     linger: Option<f64>,
     busy_poll: Option<f64>,
+    idle_timeout: Option<f64>,
+    frame_timeout: Option<f64>,
     socket_mode: u32,
 ) -> PyResult<Listener> {
     if socket_mode > 0o777 {
@@ -72,8 +76,12 @@ pub(crate) fn listen(
             "socket_mode must be a permission such as 0o600 (at most 0o777), got {socket_mode:#o}"
         )));
     }
-    let opts =
-        options(framing, max_frame_len, nodelay, linger, busy_poll)?.socket_mode(socket_mode);
+    let timeouts = Timeouts {
+        idle: idle_timeout,
+        frame: frame_timeout,
+    };
+    let opts = options(framing, max_frame_len, nodelay, linger, busy_poll, timeouts)?
+        .socket_mode(socket_mode);
     let listener = tether::Listener::bind_with(endpoint, &opts).map_err(|e| to_py(py, e))?;
     Ok(Listener {
         inner: Mutex::new(Some(Arc::new(listener))),

@@ -21,13 +21,15 @@ pub(crate) fn opt_seconds(name: &str, secs: Option<f64>) -> PyResult<Option<Dura
 }
 
 /// The link options given as keyword arguments; `None` for
-/// `max_frame_len`, `linger` or `busy_poll` is the library's default.
+/// `max_frame_len`, `linger` or `busy_poll` is the library's default, and
+/// for `idle_timeout` or `frame_timeout` means no timeout.
 pub(crate) fn options(
     framing: &str,
     max_frame_len: Option<usize>,
     nodelay: bool,
     linger: Option<f64>,
     busy_poll: Option<f64>,
+    timeouts: Timeouts,
 ) -> PyResult<Options> {
     let framing: Framing = framing
         .parse()
@@ -38,5 +40,14 @@ pub(crate) fn options(
         .max_frame_len(max_frame_len.unwrap_or(DEFAULT_MAX_FRAME_LEN))
         .nodelay(nodelay)
         .linger(linger)
-        .busy_poll(opt_seconds("busy_poll", busy_poll)?.unwrap_or_default()))
+        .busy_poll(opt_seconds("busy_poll", busy_poll)?.unwrap_or_default())
+        .idle_timeout(opt_seconds("idle_timeout", timeouts.idle)?)
+        .frame_timeout(opt_seconds("frame_timeout", timeouts.frame)?))
+}
+
+/// The `idle_timeout` and `frame_timeout` keyword arguments, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) idle: Option<f64>,
+    pub(crate) frame: Option<f64>,
 }

@@ -157,6 +157,8 @@ def connect(
     nodelay: bool = True,
     linger: Optional[float] = None,
     busy_poll: Optional[float] = None,
+    idle_timeout: Optional[float] = None,
+    frame_timeout: Optional[float] = ...,  # 30.0 seconds
 ) -> Link: ...
 def listen(
     endpoint: str,
@@ -166,6 +168,8 @@ def listen(
     nodelay: bool = True,
     linger: Optional[float] = None,
     busy_poll: Optional[float] = None,
+    idle_timeout: Optional[float] = None,
+    frame_timeout: Optional[float] = ...,  # 30.0 seconds
     socket_mode: int = 0o600,
 ) -> Listener: ...
 def pair(
@@ -174,4 +178,6 @@ def pair(
     max_frame_len: Optional[int] = None,
     linger: Optional[float] = None,
     busy_poll: Optional[float] = None,
+    idle_timeout: Optional[float] = None,
+    frame_timeout: Optional[float] = ...,  # 30.0 seconds
 ) -> Tuple[Link, Link]: ...
