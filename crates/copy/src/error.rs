@@ -82,6 +82,13 @@ pub enum Error {
         /// The peer.
         peer: String,
     },
+    /// The stream ended, between records or inside one, before the peer's
+    /// final record: cut on the way, or the peer stopped (killed, Ctrl-C).
+    #[error("integrity failure: the stream from {peer} ended before its final record (cut on the way, or the peer stopped)")]
+    Truncated {
+        /// The peer.
+        peer: String,
+    },
     /// A file's BLAKE3 differs from the sender's.
     #[error("integrity failure: {name} does not match the sender's BLAKE3")]
     HashMismatch {
@@ -150,9 +157,10 @@ impl Error {
     /// The kind of failure, for exit codes and for the ERROR record.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Tampered { .. } | Error::HashMismatch { .. } | Error::Protocol { .. } => {
-                ErrorKind::Integrity
-            }
+            Error::Tampered { .. }
+            | Error::Truncated { .. }
+            | Error::HashMismatch { .. }
+            | Error::Protocol { .. } => ErrorKind::Integrity,
             Error::RefusedName { .. } | Error::Exists { .. } => ErrorKind::Refused,
             Error::Peer { kind, .. } => *kind,
             Error::Declined => ErrorKind::Declined,

@@ -17,6 +17,8 @@ use tether_copy::{Code, Error};
 
 /// Frames of the handshake, which the proxy leaves alone.
 const HANDSHAKE: usize = 3;
+/// The FILE_END frame: MANIFEST, MANIFEST_END, FILE_START and 23 DATA come before it.
+const LAST_FILE_END: usize = HANDSHAKE + 26;
 
 #[derive(Debug, Clone, Copy)]
 enum Harm {
@@ -35,6 +37,10 @@ enum Harm {
     /// Forward this many bytes, then close.
     Cut {
         bytes: usize,
+    },
+    /// Forward this many whole frames, then close: a cut between records.
+    CutAfter {
+        frames: usize,
     },
 }
 
@@ -93,6 +99,7 @@ fn proxy(harm: Harm) -> (String, std::thread::JoinHandle<()>, TcpListener) {
                     sent_bytes += room;
                     l.write_all(&wire[..room]).is_ok() && room == wire.len()
                 }
+                Harm::CutAfter { frames } if i == frames => false,
                 _ => write_frame(&mut l, &f),
             };
             i += 1;
@@ -133,16 +140,22 @@ fn attempt(harm: Harm) {
     );
     let l = l.join().unwrap();
     proxy_thread.join().unwrap();
-    assert!(
-        !dst.path().join("f.bin").exists(),
-        "{harm:?}: the file took its name"
-    );
+    if matches!(harm, Harm::CutAfter { frames } if frames == LAST_FILE_END + 1) {
+        // Checked whole before the cut: it keeps its name, and a resume skips it.
+        assert_eq!(std::fs::read(dst.path().join("f.bin")).unwrap(), data);
+    } else {
+        assert!(
+            !dst.path().join("f.bin").exists(),
+            "{harm:?}: the file took its name"
+        );
+    }
     let l = l.expect_err("the receiver must fail");
     match harm {
         Harm::Cut { .. } => assert!(
             matches!(l.kind(), ErrorKind::Integrity) || matches!(l, Error::PeerGone { .. }),
             "{harm:?}: {l:?}"
         ),
+        Harm::CutAfter { .. } => assert!(matches!(l, Error::Truncated { .. }), "{harm:?}: {l:?}"),
         _ => assert_eq!(l.kind(), ErrorKind::Integrity, "{harm:?}: {l:?}"),
     }
     assert!(c.is_err(), "{harm:?}: the sender must fail too");
@@ -182,5 +195,19 @@ fn a_stream_cut_at_random_points_fails() {
         attempt(Harm::Cut {
             bytes: rng.usize(200..1_500_000),
         });
+    }
+}
+
+#[test]
+fn a_stream_cut_between_records_is_an_integrity_error() {
+    // After the manifest, after FILE_START, between two DATA records, and
+    // after FILE_END (only DONE missing).
+    for frames in [
+        HANDSHAKE + 2,
+        HANDSHAKE + 3,
+        HANDSHAKE + 10,
+        LAST_FILE_END + 1,
+    ] {
+        attempt(Harm::CutAfter { frames });
     }
 }

@@ -25,8 +25,11 @@ Exit status:
   1  any other error (bad arguments, cannot connect, local file errors)
   2  usage error
   3  wrong code (on both sides)
-  4  the peer went away (closed, reset, or killed) before the end
-  5  integrity failure: a record or file failed its check, or a protocol error
+  4  the peer went away: the connection was reset or broke, or closed
+     during the handshake
+  5  integrity failure: a record or file failed its check, the stream ended
+     before the peer's final record (cut, or the peer stopped), or a
+     protocol error
   6  refused: a name from the peer broke a rule, or a file exists (--overwrite)
   7  disk full on the receiving side
   8  declined at the manifest question

@@ -121,7 +121,10 @@ pub fn run(args: CopyArgs) -> anyhow::Result<()> {
         Err(e) => {
             if matches!(
                 e,
-                Error::PeerGone { .. } | Error::Tampered { .. } | Error::Protocol { .. }
+                Error::PeerGone { .. }
+                    | Error::Truncated { .. }
+                    | Error::Tampered { .. }
+                    | Error::Protocol { .. }
             ) {
                 eprintln!("tether: what arrived is kept; run the same command again (with a new code) to resume");
             }

@@ -215,11 +215,16 @@ fn opened(r: std::result::Result<Msg, OpenError>, peer: &str) -> Result<Msg> {
     })
 }
 
-/// A stream cut inside a record is an integrity failure; a close between
-/// records (before the final one) means the peer went away.
+/// After the handshake, a stream that ends before the peer's final record,
+/// between records or inside one, is an integrity failure: a cut cannot be
+/// told from a peer that stopped. A reset or a failed write means the peer
+/// went away.
 fn link_error(cause: tether::Error, peer: &str) -> Error {
     match cause {
-        tether::Error::Truncated { .. } | tether::Error::Codec(_) => Error::Protocol {
+        tether::Error::Closed | tether::Error::Truncated { .. } => Error::Truncated {
+            peer: peer.to_owned(),
+        },
+        tether::Error::Codec(_) => Error::Protocol {
             peer: peer.to_owned(),
             source: ProtocolError::NoFinal,
         },
@@ -238,7 +243,7 @@ fn give_up(link: &mut Link, sealer: &mut Sealer, e: Error) -> Error {
 
 fn tell(sender: &tether::Sender, sealer: &mut Sealer, e: &Error) {
     let kind = match e {
-        Error::Peer { .. } | Error::PeerGone { .. } => return,
+        Error::Peer { .. } | Error::PeerGone { .. } | Error::Truncated { .. } => return,
         e => e.kind(),
     };
     if let Ok(f) = sealer.seal_msg(&Msg::Error(kind, e.to_string())) {
