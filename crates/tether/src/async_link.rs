@@ -15,7 +15,8 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::time::Sleep;
 use tokio_util::codec::{Decoder, Framed};
 
-use crate::async_stream::AsyncStream;
+use crate::async_stream::{AsyncStream, Gated};
+use crate::budget::Share;
 use crate::endpoint::Endpoint;
 use crate::error::{Broken, Error, Result};
 use crate::options::Options;
@@ -44,7 +45,7 @@ const IDLE_WRITE: usize = 8 * 1024;
 /// connection at once and every later call returns that error again.
 #[derive(Debug)]
 pub struct AsyncLink {
-    framed: Framed<AsyncStream, FrameCodec>,
+    framed: Framed<Gated, FrameCodec>,
     patience: Patience,
     /// Armed while a deadline of the patience is pending.
     timer: Option<Pin<Box<Sleep>>>,
@@ -98,7 +99,11 @@ impl AsyncLink {
         if let AsyncStream::Tcp(s) = &stream {
             s.set_nodelay(options.nodelay)?;
         }
-        let mut framed = Framed::with_capacity(stream, options.codec(), IDLE_READ);
+        let gated = Gated {
+            stream,
+            share: options.budget.clone().map(Share::new),
+        };
+        let mut framed = Framed::with_capacity(gated, options.codec(), IDLE_READ);
         // Nothing to write yet: a link that only receives holds no write
         // buffer (`Framed` would start one of 8 KiB).
         *framed.write_buffer_mut() = BytesMut::new();
@@ -234,7 +239,7 @@ impl AsyncLink {
     fn break_off(&mut self, why: Broken) {
         self.broken = Some(why);
         self.timer = None;
-        let _ = self.framed.get_ref().shut_down_now();
+        let _ = self.framed.get_ref().stream.shut_down_now();
     }
 
     /// Fails with the reason once the link has closed itself.
@@ -368,6 +373,11 @@ impl AsyncLink {
     /// is let go (`Framed` would keep it for ever); frames handed out keep
     /// their own bytes alive, and the next read starts small again.
     fn give_back_if_drained(&mut self) {
+        // Whole messages were taken: their bytes go back to the budget.
+        let held = self.framed.read_buffer().len();
+        if let Some(share) = self.framed.get_mut().share.as_mut() {
+            share.settle(held);
+        }
         let buf = self.framed.read_buffer_mut();
         if buf.is_empty() && buf.capacity() > IDLE_READ {
             *buf = BytesMut::with_capacity(IDLE_READ);
@@ -386,7 +396,7 @@ impl AsyncLink {
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> Result<Endpoint> {
-        Ok(match self.framed.get_ref() {
+        Ok(match &self.framed.get_ref().stream {
             AsyncStream::Tcp(s) => Endpoint::tcp(s.peer_addr()?),
             AsyncStream::Unix(s) => Endpoint::unix_peer(s.peer_addr()?.as_pathname()),
         })
@@ -397,11 +407,6 @@ impl AsyncLink {
         self.flush().await?;
         std::future::poll_fn(|cx| Pin::new(self.framed.get_mut()).poll_shutdown(cx)).await?;
         Ok(())
-    }
-
-    /// The framed stream underneath.
-    pub fn framed(&mut self) -> &mut Framed<AsyncStream, FrameCodec> {
-        &mut self.framed
     }
 }
 

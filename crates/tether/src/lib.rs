@@ -21,6 +21,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod budget;
 mod coalescer;
 mod datagram;
 mod endpoint;
@@ -47,6 +48,7 @@ mod async_listener;
 #[cfg(feature = "tokio")]
 mod async_stream;
 
+pub use budget::Budget;
 pub use datagram::{max_udp_payload, DatagramLink};
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::budget::Budget;
 use tether_proto::{FrameCodec, Framing, DEFAULT_MAX_FRAME_LEN};
 
 /// How long a send that follows closely on another may wait to be written
@@ -57,6 +58,14 @@ pub struct Options {
     /// a byte a second cannot hold a connection and its buffer for ever.
     /// Default [`DEFAULT_FRAME_TIMEOUT`] (30 s); `None` waits for ever.
     pub frame_timeout: Option<Duration>,
+    /// A byte budget shared by every async link made with these options
+    /// (all links of an [`crate::AsyncListener`]): bytes read but not yet
+    /// taken as whole messages. A link that would go over it stops reading
+    /// until others give bytes back; one that waits longer than the frame
+    /// timeout is closed by it. Each link holds up to 8 KiB outside the
+    /// budget, so small messages always pass. `None` (the default): no
+    /// budget. Blocking links do not use it.
+    pub budget: Option<Budget>,
 }
 
 impl Default for Options {
@@ -70,6 +79,7 @@ impl Default for Options {
             socket_mode: 0o600,
             idle_timeout: None,
             frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
+            budget: None,
         }
     }
 }
@@ -127,6 +137,13 @@ impl Options {
     /// Sets the frame timeout (`None`: wait for ever; default 30 s).
     pub fn frame_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.frame_timeout = timeout;
+        self
+    }
+
+    /// Sets the byte budget shared by the async links made with these
+    /// options (see [`Options::budget`]).
+    pub fn budget(mut self, budget: Option<Budget>) -> Self {
+        self.budget = budget;
         self
     }
 
