@@ -73,3 +73,87 @@ fn a_slowloris_is_closed_after_the_frame_timeout_while_a_good_client_is_served()
     good.send(b"after").unwrap();
     assert!(l.line().ends_with("after"));
 }
+
+/// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| {
+            v.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap()
+}
+
+const PEERS: usize = 200;
+const OFFER_EACH: usize = 4 << 20;
+const BUDGET_MIB: u64 = 256;
+
+/// 200 peers each start a 16 MiB frame and push 4 MiB of it; the listener
+/// holds no more than the budget (its peak RSS stays under it plus 64 MiB)
+/// while every message of a good client arrives.
+#[test]
+fn many_big_unfinished_frames_stay_within_the_budget() {
+    let l = listen("tcp://127.0.0.1:0", &["--frame-timeout", "20s"]);
+    let (addr, pid) = (l.addr(), l.pid());
+    let mut peers: Vec<(TcpStream, usize)> = (0..PEERS)
+        .map(|_| {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            s.write_all(&16_000_000u32.to_be_bytes()).unwrap();
+            s.set_nonblocking(true).unwrap();
+            (s, 0)
+        })
+        .collect();
+    let mut good = tether::Link::connect(l.endpoint.as_str()).unwrap();
+    let chunk = vec![0x5au8; 64 * 1024];
+    let start = Instant::now();
+    let mut sent_good = 0;
+    let mut quiet_rounds = 0;
+    // Push until every peer has offered its 4 MiB or the kernel takes no
+    // more for a while (the listener stopped reading), bounded in time.
+    while start.elapsed() < Duration::from_secs(25) && quiet_rounds < 20 {
+        let mut moved = 0;
+        for (s, sent) in peers.iter_mut().filter(|(_, sent)| *sent < OFFER_EACH) {
+            if let Ok(n) = s.write(&chunk) {
+                *sent += n;
+                moved += n;
+            }
+        }
+        quiet_rounds = if moved == 0 { quiet_rounds + 1 } else { 0 };
+        if moved == 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if sent_good < 20 && start.elapsed() > Duration::from_millis(100 * sent_good as u64) {
+            good.send(format!("good {sent_good}").as_bytes()).unwrap();
+            sent_good += 1;
+        }
+    }
+    while sent_good < 20 {
+        good.send(format!("good {sent_good}").as_bytes()).unwrap();
+        sent_good += 1;
+    }
+    for i in 0..20 {
+        let line = l.line();
+        assert!(line.ends_with(&format!("good {i}")), "{line}");
+    }
+    let offered: usize = peers.iter().map(|(_, sent)| sent).sum();
+    let peak_mib = status_kib(pid, "VmHWM") / 1024;
+    eprintln!(
+        "offered {} MiB in {:?}; listener peak RSS {peak_mib} MiB, now {} MiB",
+        offered >> 20,
+        start.elapsed(),
+        status_kib(pid, "VmRSS") / 1024
+    );
+    assert!(
+        offered as u64 > (BUDGET_MIB + 64) << 20,
+        "only {} MiB offered: the test proves nothing",
+        offered >> 20
+    );
+    assert!(peak_mib < BUDGET_MIB + 64, "peak RSS {peak_mib} MiB");
+}

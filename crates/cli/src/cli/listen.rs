@@ -95,6 +95,13 @@ pub struct ListenArgs {
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
     pub frame_timeout: Duration,
 
+    /// Bytes held in unfinished frames across all connections
+    /// [default: 256 MiB]; a connection that would go over it is not read
+    /// (its sender waits) until the budget frees, and one that waits past
+    /// the --frame-timeout is closed. 0: no budget.
+    #[arg(long, default_value = "256 MiB", hide_default_value = true, value_name = "BYTES", value_parser = parse_frame_len)]
+    pub max_buffered: usize,
+
     /// Permissions of a unix:// socket file, in octal (0600: only you may
     /// connect; 0666: every user).
     #[arg(long, default_value = "0600", value_name = "MODE", value_parser = parse_mode)]

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use tether::{Endpoint, Framing, Options, Record};
+use tether::{Budget, Endpoint, Framing, Options, Record};
 use tokio::sync::mpsc;
 
 use self::printer::Printer;
@@ -65,7 +65,8 @@ async fn listen(args: ListenArgs, record: Option<Record>, framing: Framing) -> a
         .max_frame_len(args.max_frame_len)
         .socket_mode(args.socket_mode)
         .idle_timeout(args.idle_timeout)
-        .frame_timeout(Some(args.frame_timeout).filter(|t| !t.is_zero()));
+        .frame_timeout(Some(args.frame_timeout).filter(|t| !t.is_zero()))
+        .budget((args.max_buffered > 0).then(|| Budget::new(args.max_buffered)));
     // Bind before anything is printed, so "port in use" is the only line.
     let source = Source::open(&args.endpoint, &options).await?;
     let output = args.output.as_deref().map(open_output).transpose()?;
