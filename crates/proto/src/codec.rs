@@ -131,6 +131,34 @@ impl FrameCodec {
         })
     }
 
+    /// Lends `f` the payload of every whole frame at the start of `buf`, up
+    /// to `max`; returns how many and the bytes they took (step on by that
+    /// much). Stops before a partial or bad frame, which `find` reports.
+    /// Length framing has a loop of its own, with no enum dispatch per frame.
+    #[inline]
+    pub fn each_frame(
+        &mut self,
+        buf: &[u8],
+        max: usize,
+        mut f: impl FnMut(&[u8]),
+    ) -> (usize, usize) {
+        if let Self::Length(c) = self {
+            return c.each_frame(buf, max, f);
+        }
+        let (mut n, mut at) = (0, 0);
+        while n < max {
+            match self.find(&buf[at..]) {
+                Ok(Some(found)) => {
+                    f(&buf[at + found.payload.start..at + found.payload.end]);
+                    at += found.len;
+                    n += 1;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        (n, at)
+    }
+
     /// The whole length of the length frame that starts `buf`, once its
     /// header is there (checked against the limit), so a receiver can make
     /// room for a big frame in one step; `None` for other framings.

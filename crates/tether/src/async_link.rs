@@ -350,19 +350,10 @@ impl AsyncLink {
         };
         f(&first);
         drop(first);
-        let (mut n, mut at) = (1, 0);
         let mut buf = std::mem::take(self.framed.read_buffer_mut());
-        while n < max {
-            // A bad frame stays in the buffer for the next call to report.
-            match self.framed.codec_mut().find(&buf[at..]) {
-                Ok(Some(found)) => {
-                    f(&buf[at + found.payload.start..at + found.payload.end]);
-                    at += found.len;
-                    n += 1;
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
+        // A bad frame stays in the buffer for the next call to report.
+        let (more, at) = self.framed.codec_mut().each_frame(&buf, max - 1, f);
+        let n = 1 + more;
         bytes::Buf::advance(&mut buf, at);
         *self.framed.read_buffer_mut() = buf;
         self.give_back_if_drained();

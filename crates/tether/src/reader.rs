@@ -266,19 +266,9 @@ impl Reader {
             f(&last);
             return Ok(1);
         }
-        let (mut n, mut at) = (0, 0);
-        while n < max {
-            // A bad frame later in the buffer stays there: the next call
-            // reports it, after this batch is handed over.
-            match self.decoder.find(&self.buf[at..]) {
-                Ok(Some(found)) => {
-                    f(&self.buf[at + found.payload.start..at + found.payload.end]);
-                    at += found.len;
-                    n += 1;
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
+        // A bad frame later in the buffer stays there: the next call
+        // reports it, after this batch is handed over.
+        let (n, at) = self.decoder.each_frame(&self.buf, max, f);
         self.buf.advance(at);
         self.give_back_if_drained();
         Ok(n)
