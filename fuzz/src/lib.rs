@@ -13,6 +13,7 @@
 //! test refuses a target without seeds.
 
 pub mod balls;
+pub mod balls_reference;
 pub mod broker_url;
 pub mod broker_url_reference;
 pub mod copy_record;

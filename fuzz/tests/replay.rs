@@ -74,13 +74,31 @@ fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
     out
 }
 
+/// `TETHER_FUZZ_RUNS=N` mutates N inputs per target instead (a longer run
+/// on stable, without libFuzzer), `TETHER_FUZZ_ONLY=NAME` runs one target,
+/// and `TETHER_FUZZ_SEED=N` starts the generator elsewhere.
+fn setting(name: &str) -> Option<u64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+}
+
 #[test]
 fn every_target_holds_on_its_seeds_and_their_mutations() {
+    let only = std::env::var("TETHER_FUZZ_ONLY").ok();
+    let mutations = setting("TETHER_FUZZ_RUNS").map_or(MUTATIONS_PER_TARGET, |n| n as usize);
     for &(name, check) in TARGETS {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let seeds = seeds_of(name);
         assert!(!seeds.is_empty(), "fuzz/seeds/{name}/ is empty");
-        let mut rng = Rng(0x7e7e_7e7e_0000_0001);
-        let per_seed = (MUTATIONS_PER_TARGET / seeds.len()).max(1);
+        // Spread small seeds over the state; xorshift needs it nonzero.
+        let seed = setting("TETHER_FUZZ_SEED").map_or(0x7e7e_7e7e_0000_0001, |n| {
+            n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+        });
+        let mut rng = Rng(seed);
+        let per_seed = (mutations / seeds.len()).max(1);
         let mut runs = 0;
         for (path, seed) in &seeds {
             if std::panic::catch_unwind(|| check(seed)).is_err() {
