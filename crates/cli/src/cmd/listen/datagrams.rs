@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tether::AsyncDatagramLink;
 
+use super::peer_log::Reason;
 use super::sink::Sink;
 
 /// Receives until the listener stops.
@@ -23,7 +24,8 @@ pub async fn serve(mut socket: AsyncDatagramLink, sink: Arc<Sink>) {
                     .await;
                 for payload in delivered.echo {
                     if let Err(e) = socket.send_to(&payload, from).await {
-                        eprintln!("tether: {from}: cannot echo: {e}");
+                        let line = format!("tether: {from}: cannot echo: {e}");
+                        sink.log.report(Reason::of("not echoed", &e), line);
                     }
                 }
                 if !delivered.more {
@@ -31,7 +33,9 @@ pub async fn serve(mut socket: AsyncDatagramLink, sink: Arc<Sink>) {
                 }
             }
             // An ICMP error from an earlier echo, and the like: keep going.
-            Err(e) => eprintln!("tether: {e}"),
+            Err(e) => sink
+                .log
+                .report(Reason::of("not received", &e), format!("tether: {e}")),
         }
     }
 }
