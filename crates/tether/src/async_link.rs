@@ -22,6 +22,7 @@ use crate::error::{Broken, Error, Result};
 use crate::options::Options;
 use crate::patience::{Expiry, Patience};
 use crate::reader::IDLE_READ;
+use crate::slots::Slot;
 
 /// The write buffer an idle link may keep: room for the small messages of
 /// a steady exchange; more is let go after the flush that empties it.
@@ -51,6 +52,8 @@ pub struct AsyncLink {
     timer: Option<Pin<Box<Sleep>>>,
     /// Why the link closed the connection itself, if it did.
     broken: Option<Broken>,
+    /// This link's place under its listener's connection cap, if any.
+    pub(crate) slot: Option<Slot>,
 }
 
 impl AsyncLink {
@@ -112,6 +115,7 @@ impl AsyncLink {
             patience: options.patience(),
             timer: None,
             broken: None,
+            slot: None,
         })
     }
 

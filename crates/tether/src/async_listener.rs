@@ -8,12 +8,15 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::listener::{Inner, SocketFile};
 use crate::options::Options;
+use crate::slots::Slots;
+use std::sync::Arc;
 
 /// Accepts [`AsyncLink`]s on a TCP port or Unix socket path.
 #[derive(Debug)]
 pub struct AsyncListener {
     inner: AsyncInner,
     options: Options,
+    slots: Option<Arc<Slots>>,
 }
 
 #[derive(Debug)]
@@ -42,6 +45,7 @@ impl AsyncListener {
     {
         let endpoint: Endpoint = endpoint.try_into()?;
         let std_listener = crate::listener::Listener::bind_endpoint(&endpoint, options)?;
+        let slots = std_listener.slots();
         let inner = match std_listener.into_std() {
             Inner::Tcp(l) => {
                 l.set_nonblocking(true)?;
@@ -55,11 +59,18 @@ impl AsyncListener {
         Ok(AsyncListener {
             inner,
             options: options.clone(),
+            slots,
         })
     }
 
     /// Waits for the next connection; also gives the peer's address.
+    /// At the connection cap ([`Options::max_connections`]) it first waits
+    /// for one of this listener's links to be dropped. Cancel-safe.
     pub async fn accept(&self) -> Result<(AsyncLink, Endpoint)> {
+        let slot = match &self.slots {
+            Some(slots) => Some(std::future::poll_fn(|cx| slots.poll_take(cx)).await),
+            None => None,
+        };
         let (stream, peer) = match &self.inner {
             AsyncInner::Tcp(l) => {
                 let (s, addr) = l.accept().await?;
@@ -73,7 +84,9 @@ impl AsyncListener {
                 )
             }
         };
-        Ok((AsyncLink::from_stream(stream, &self.options)?, peer))
+        let mut link = AsyncLink::from_stream(stream, &self.options)?;
+        link.slot = slot;
+        Ok((link, peer))
     }
 
     /// The bound endpoint, with the real port after binding port 0.

@@ -21,6 +21,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Only async links read through a budget.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 mod budget;
 mod coalescer;
 mod datagram;
@@ -33,6 +35,8 @@ mod patience;
 mod private_dir;
 mod reader;
 mod sender;
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+mod slots;
 mod socket_file;
 mod stream;
 #[cfg(target_os = "linux")]

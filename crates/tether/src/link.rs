@@ -15,6 +15,7 @@ use crate::error::{Broken, Error, Result};
 use crate::options::Options;
 use crate::reader::Reader;
 use crate::sender::Sender;
+use crate::slots::Slot;
 use crate::stream::Stream;
 use crate::writer::Writer;
 
@@ -43,6 +44,8 @@ pub struct Link {
     /// Also holds why the link closed itself, if it did (see
     /// [`Link::is_broken`]).
     sender: Sender,
+    /// This link's place under its listener's connection cap, if any.
+    pub(crate) slot: Option<Slot>,
 }
 
 fn endpoint_of<E>(endpoint: E) -> Result<Endpoint>
@@ -145,6 +148,7 @@ impl Link {
                 options.patience(),
             ),
             sender: Sender::new(writer),
+            slot: None,
         })
     }
 

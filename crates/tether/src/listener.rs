@@ -4,7 +4,8 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixListener;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 
@@ -12,6 +13,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::link::Link;
 use crate::options::Options;
+use crate::slots::{Slot, Slots};
 use crate::stream::{wait_fd, Stream};
 
 /// Pending connections the kernel holds before `accept`: enough for a burst
@@ -35,6 +37,8 @@ const BACKLOG: i32 = 1024;
 pub struct Listener {
     inner: Inner,
     options: Options,
+    /// The connection cap, from [`Options::max_connections`].
+    slots: Option<Arc<Slots>>,
 }
 
 #[derive(Debug)]
@@ -91,26 +95,50 @@ impl Listener {
         Ok(Listener {
             inner,
             options: options.clone(),
+            slots: options.max_connections.map(Slots::new),
         })
     }
 
-    /// Waits for the next connection.
+    /// Waits for the next connection (at the connection cap, first for
+    /// one of this listener's links to be dropped).
     pub fn accept(&self) -> Result<Link> {
+        let slot = self.slots.as_ref().and_then(|s| s.take_within(None));
+        self.accept_in(slot)
+    }
+
+    fn accept_in(&self, slot: Option<Slot>) -> Result<Link> {
         let stream = match &self.inner {
             Inner::Tcp(l) => Stream::Tcp(l.accept()?.0),
             Inner::Unix(l, _) => Stream::Unix(l.accept()?.0),
         };
-        Link::from_stream(stream, &self.options)
+        let mut link = Link::from_stream(stream, &self.options)?;
+        link.slot = slot;
+        Ok(link)
     }
 
     /// Waits up to `timeout` for a connection; `Ok(None)` if none came.
     /// Lets a caller check for shutdown (or Ctrl-C) between waits.
     pub fn accept_timeout(&self, timeout: Duration) -> Result<Option<Link>> {
-        if wait_fd(self.as_raw_fd(), libc::POLLIN, Some(timeout))? {
-            self.accept().map(Some)
+        let start = Instant::now();
+        let slot = match &self.slots {
+            None => None,
+            Some(slots) => match slots.take_within(Some(timeout)) {
+                Some(slot) => Some(slot),
+                None => return Ok(None),
+            },
+        };
+        let left = timeout.saturating_sub(start.elapsed());
+        if wait_fd(self.as_raw_fd(), libc::POLLIN, Some(left))? {
+            self.accept_in(slot).map(Some)
         } else {
             Ok(None)
         }
+    }
+
+    /// The connection cap, for the async listener.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn slots(&self) -> Option<Arc<Slots>> {
+        self.slots.clone()
     }
 
     /// An endless iterator of accepted links.

@@ -66,6 +66,11 @@ pub struct Options {
     /// budget, so small messages always pass. `None` (the default): no
     /// budget. Blocking links do not use it.
     pub budget: Option<Budget>,
+    /// Links a listener bound with these options may have alive at once;
+    /// at the cap it does not accept (the kernel's backlog holds
+    /// newcomers) until one of them is dropped. `None` (the default): no
+    /// cap.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for Options {
@@ -80,6 +85,7 @@ impl Default for Options {
             idle_timeout: None,
             frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
             budget: None,
+            max_connections: None,
         }
     }
 }
@@ -144,6 +150,12 @@ impl Options {
     /// options (see [`Options::budget`]).
     pub fn budget(mut self, budget: Option<Budget>) -> Self {
         self.budget = budget;
+        self
+    }
+
+    /// Sets the connection cap of a listener (`None`: none, the default).
+    pub fn max_connections(mut self, max: Option<usize>) -> Self {
+        self.max_connections = max;
         self
     }
 

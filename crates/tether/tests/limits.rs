@@ -1,8 +1,9 @@
-//! The idle and frame timeouts of `Options`, on blocking and async links:
+//! The limits of `Options` against hostile peers. The idle and frame
+//! timeouts, on blocking and async links:
 //! a peer that starts a frame and then trickles (a slowloris) is closed
 //! after the frame timeout, and every later call says why. Also the
 //! async link's close after a framing error (the blocking one is in
-//! `protocol_error_closes.rs`).
+//! `protocol_error_closes.rs`), and the connection cap of listeners.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{Read, Write};
@@ -168,4 +169,48 @@ async fn closed_for_good(link: &mut AsyncLink, mut peer: UnixStream, why: &Error
     assert_eq!(link.try_recv().await.expect_err("broken").to_string(), why);
     assert_eq!(link.send(b"x").await.expect_err("broken").to_string(), why);
     assert!(link.is_broken());
+}
+
+/// `Options::max_connections`: at the cap a listener accepts no one until
+/// one of its links is dropped; the newcomer waits in the backlog.
+#[test]
+fn a_listener_at_its_connection_cap_waits_for_a_link_to_go() {
+    let opts = Options::new().max_connections(Some(1));
+    let listener = tether::Listener::bind_with("tcp://127.0.0.1:0", &opts).expect("bind");
+    let ep = listener.local_addr().expect("addr");
+    let _a = Link::connect(&ep).expect("a");
+    let _b = Link::connect(&ep).expect("b: the backlog holds it");
+    let first = listener
+        .accept_timeout(Duration::from_secs(5))
+        .expect("accept")
+        .expect("a is accepted");
+    assert!(listener
+        .accept_timeout(Duration::from_millis(200))
+        .expect("accept")
+        .is_none());
+    drop(first);
+    assert!(listener
+        .accept_timeout(Duration::from_secs(5))
+        .expect("accept")
+        .is_some());
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn an_async_listener_at_its_connection_cap_waits_for_a_link_to_go() {
+    let opts = Options::new().max_connections(Some(1));
+    let listener = tether::AsyncListener::bind_with("tcp://127.0.0.1:0", &opts)
+        .await
+        .expect("bind");
+    let ep = listener.local_addr().expect("addr");
+    let _a = AsyncLink::connect(&ep).await.expect("a");
+    let _b = AsyncLink::connect(&ep).await.expect("b");
+    let (first, _) = listener.accept().await.expect("a is accepted");
+    let waiting = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+    assert!(waiting.is_err(), "accepted past the cap");
+    drop(first);
+    tokio::time::timeout(Duration::from_secs(5), listener.accept())
+        .await
+        .expect("b waited past a's drop")
+        .expect("accept");
 }
