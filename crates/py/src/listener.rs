@@ -51,12 +51,14 @@ impl Listener {
 /// `unix:///PATH`). Accepted links get the framing options and the
 /// `idle_timeout` and `frame_timeout` given here (as for `connect`).
 /// `socket_mode` is the permission of a Unix socket file (default 0o600:
-/// only this user may connect; 0o666: every user).
+/// only this user may connect; 0o666: every user). With `max_connections`,
+/// at most that many accepted links are alive at once: at the cap, accept
+/// waits (the kernel's backlog holds newcomers) until one is closed.
 #[pyfunction]
 #[pyo3(signature = (
     endpoint, *, framing="length", max_frame_len=None, nodelay=true,
     linger=None, busy_poll=None, idle_timeout=None,
-    frame_timeout=Some(30.0), socket_mode=0o600,
+    frame_timeout=Some(30.0), socket_mode=0o600, max_connections=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn listen(
@@ -70,6 +72,7 @@ pub(crate) fn listen(
     idle_timeout: Option<f64>,
     frame_timeout: Option<f64>,
     socket_mode: u32,
+    max_connections: Option<usize>,
 ) -> PyResult<Listener> {
     if socket_mode > 0o777 {
         return Err(PyValueError::new_err(format!(
@@ -81,7 +84,8 @@ pub(crate) fn listen(
         frame: frame_timeout,
     };
     let opts = options(framing, max_frame_len, nodelay, linger, busy_poll, timeouts)?
-        .socket_mode(socket_mode);
+        .socket_mode(socket_mode)
+        .max_connections(max_connections);
     let listener = tether::Listener::bind_with(endpoint, &opts).map_err(|e| to_py(py, e))?;
     Ok(Listener {
         inner: Mutex::new(Some(Arc::new(listener))),

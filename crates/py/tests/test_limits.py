@@ -90,3 +90,17 @@ def test_a_protocol_error_closes_the_link_and_later_calls_say_why() -> None:
         with pytest.raises(tether.FrameTooLarge) as again:
             link.send(b"x")
         assert str(again.value) == str(first.value)
+
+
+def test_at_max_connections_accept_waits_for_a_link_to_close() -> None:
+    with tether.listen("tcp://127.0.0.1:0", max_connections=1) as listener:
+        a = tether.connect(listener.local_addr)
+        b = tether.connect(listener.local_addr)
+        with a, b:
+            first = listener.accept(timeout=5.0)
+            assert first is not None
+            assert listener.accept(timeout=0.2) is None
+            first.close()
+            second = listener.accept(timeout=5.0)
+            assert second is not None
+            second.close()

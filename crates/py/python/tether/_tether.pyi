@@ -171,6 +171,7 @@ def listen(
     idle_timeout: Optional[float] = None,
     frame_timeout: Optional[float] = ...,  # 30.0 seconds
     socket_mode: int = 0o600,
+    max_connections: Optional[int] = None,
 ) -> Listener: ...
 def pair(
     *,
