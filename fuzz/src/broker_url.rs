@@ -21,13 +21,14 @@ pub fn check(data: &[u8]) {
             assert_eq!(url.subject, want.subject, "{text:?}");
             assert_eq!(url.qos, want.qos, "{text:?}");
             assert_eq!(url.max_packet, want.max_packet, "{text:?}");
+            assert_eq!(url.tls, want.tls, "{text:?}");
             let again: BrokerUrl = url
                 .to_string()
                 .parse()
                 .unwrap_or_else(|e| panic!("{text:?} printed as {url} does not parse: {e}"));
             assert_eq!(
-                (again.scheme, &again.host, again.port, &again.subject),
-                (url.scheme, &url.host, url.port, &url.subject),
+                (again.scheme, again.tls, &again.host, again.port, &again.subject),
+                (url.scheme, url.tls, &url.host, url.port, &url.subject),
                 "{text:?}"
             );
         }

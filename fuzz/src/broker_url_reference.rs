@@ -17,6 +17,8 @@ pub struct Url {
     pub qos: u8,
     /// MQTT largest packet.
     pub max_packet: usize,
+    /// `nats+tls://` or `tls://`.
+    pub tls: bool,
 }
 
 const MAX_NAME: usize = 65_535;
@@ -24,10 +26,14 @@ const MQTT_MAX_PACKET: usize = 268_435_455;
 
 /// Reads `text`, or `None` where the grammar refuses it.
 pub fn parse(text: &str) -> Option<Url> {
-    let (scheme, default_port, rest) = if let Some(r) = text.strip_prefix("nats://") {
-        ("nats", 4222, r)
+    let (scheme, default_port, tls, rest) = if let Some(r) = text.strip_prefix("nats://") {
+        ("nats", 4222, false, r)
+    } else if let Some(r) = text.strip_prefix("nats+tls://") {
+        ("nats", 4222, true, r)
+    } else if let Some(r) = text.strip_prefix("tls://") {
+        ("nats", 4222, true, r)
     } else if let Some(r) = text.strip_prefix("mqtt://") {
-        ("mqtt", 1883, r)
+        ("mqtt", 1883, false, r)
     } else {
         return None;
     };
@@ -57,6 +63,7 @@ pub fn parse(text: &str) -> Option<Url> {
         subject: subject.to_owned(),
         qos: 0,
         max_packet: MQTT_MAX_PACKET,
+        tls,
     };
     for pair in query.split('&') {
         if pair.is_empty() {

@@ -17,6 +17,10 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::url::BrokerUrl;
 
+/// The environment variable naming a PEM file of CA certificates to trust
+/// for `nats+tls://` (instead of the system roots).
+pub const CA_FILE: &str = "TETHER_BROKER_CA_FILE";
+
 /// Where confirmation requests go (nothing should serve it).
 const CONFIRM_SUBJECT: &str = "_TETHER.confirm";
 
@@ -81,6 +85,12 @@ impl Nats {
             });
         if let Some(c) = credentials {
             options = options.user_and_password(c.user.clone(), c.password.clone());
+        }
+        if url.tls {
+            options = options.require_tls(true);
+            if let Some(ca) = std::env::var_os(CA_FILE) {
+                options = options.add_root_certificates(ca.into());
+            }
         }
         let client = options
             .connect(url.address())

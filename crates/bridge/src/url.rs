@@ -1,4 +1,4 @@
-//! Broker URLs: `nats://HOST[:PORT]/SUBJECT` and
+//! Broker URLs: `nats://HOST[:PORT]/SUBJECT` (`nats+tls://` for TLS) and
 //! `mqtt://HOST[:PORT]/TOPIC[?qos=0|1][&max_packet=N]`.
 //!
 //! A user name or password in the URL is refused: it would show in `ps`
@@ -55,11 +55,17 @@ pub struct BrokerUrl {
     pub qos: u8,
     /// MQTT: the largest packet this client sends or takes.
     pub max_packet: usize,
+    /// NATS over TLS (`nats+tls://` or `tls://`): the server's certificate
+    /// is checked against the system roots, or the CA file named by
+    /// `TETHER_BROKER_CA_FILE`.
+    pub tls: bool,
 }
 
 /// Whether `text` names a broker endpoint (and not a tether link).
 pub fn is_broker(text: &str) -> bool {
-    text.starts_with("nats://") || text.starts_with("mqtt://")
+    ["nats://", "nats+tls://", "tls://", "mqtt://"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
 impl BrokerUrl {
@@ -87,7 +93,11 @@ impl fmt::Display for BrokerUrl {
         write!(
             f,
             "{}://{}/{}",
-            self.scheme.name(),
+            if self.tls {
+                "nats+tls"
+            } else {
+                self.scheme.name()
+            },
             self.address(),
             self.subject
         )
@@ -106,12 +116,19 @@ impl FromStr for BrokerUrl {
 }
 
 fn parse(text: &str) -> Result<BrokerUrl, String> {
-    let (scheme, rest) = if let Some(rest) = text.strip_prefix("nats://") {
-        (Scheme::Nats, rest)
-    } else if let Some(rest) = text.strip_prefix("mqtt://") {
-        (Scheme::Mqtt, rest)
-    } else {
-        return Err("use nats://HOST:PORT/SUBJECT or mqtt://HOST:PORT/TOPIC".into());
+    let prefixes = [
+        ("nats://", Scheme::Nats, false),
+        ("nats+tls://", Scheme::Nats, true),
+        ("tls://", Scheme::Nats, true),
+        ("mqtt://", Scheme::Mqtt, false),
+    ];
+    let Some((scheme, tls, rest)) = prefixes
+        .iter()
+        .find_map(|&(p, scheme, tls)| Some((scheme, tls, text.strip_prefix(p)?)))
+    else {
+        return Err(
+            "use nats://HOST:PORT/SUBJECT (nats+tls:// for TLS) or mqtt://HOST:PORT/TOPIC".into(),
+        );
     };
     let (authority, path) = rest
         .split_once('/')
@@ -131,6 +148,7 @@ fn parse(text: &str) -> Result<BrokerUrl, String> {
         subject: subject.to_owned(),
         qos: 0,
         max_packet: MQTT_MAX_PACKET,
+        tls,
     };
     apply_query(&mut url, query)?;
     check_subject(scheme, subject)?;

@@ -28,7 +28,8 @@ impl Drop for Server {
     }
 }
 
-fn start(program: &str, args: &[&str], port: u16) -> Server {
+/// Starts `program ARGS...` and waits until it listens on `port`.
+pub fn start(program: &str, args: &[&str], port: u16) -> Server {
     let child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
