@@ -124,6 +124,7 @@ impl Reader {
             return Ok(Some(got));
         }
         let until = timeout.map(|t| Instant::now() + t);
+        let mut first = true;
         loop {
             let limit = self.patience.deadline();
             // A non-blocking receive never waits, not even for a deadline.
@@ -139,9 +140,15 @@ impl Reader {
                     if let Some(why) = self.patience.expired(now) {
                         return Err(self.expired(why));
                     }
-                    end.map(|e| e.saturating_duration_since(now))
+                    match (first, patience_end) {
+                        // The caller's own timeout, unchanged from call to
+                        // call, so `SO_RCVTIMEO` is set only when it changes.
+                        (true, None) => timeout,
+                        _ => end.map(|e| e.saturating_duration_since(now)),
+                    }
                 }
             };
+            first = false;
             match wait {
                 Some(w) if w.is_zero() => return Ok(None),
                 None => {
