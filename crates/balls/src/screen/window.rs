@@ -18,6 +18,7 @@ pub struct Window {
     window: MiniWindow,
     panes: usize,
     buffer: Vec<u32>,
+    pixmap: Option<Pixmap>,
 }
 
 impl Window {
@@ -37,6 +38,7 @@ impl Window {
             window,
             panes,
             buffer: Vec::new(),
+            pixmap: None,
         })
     }
 
@@ -50,8 +52,13 @@ impl Screen for Window {
     fn draw(&mut self, views: &[View]) -> io::Result<Vec<Input>> {
         let (w, h) = self.window.get_size();
         let (w, h) = (w.max(1), h.max(1));
-        let mut pixmap = Pixmap::new(w as u32, h as u32)
-            .ok_or_else(|| io::Error::other(format!("cannot draw a {w}x{h} frame")))?;
+        // One pixmap while the size stays: a new one is 1.9 MB zeroed at
+        // 800 x 600, each frame.
+        let mut pixmap = match self.pixmap.take() {
+            Some(p) if (p.width(), p.height()) == (w as u32, h as u32) => p,
+            _ => Pixmap::new(w as u32, h as u32)
+                .ok_or_else(|| io::Error::other(format!("cannot draw a {w}x{h} frame")))?,
+        };
         let [r, g, b] = BACKGROUND;
         pixmap.fill(Color::from_rgba8(r, g, b, 255));
         let pane_w = w as f32 / views.len().max(1) as f32;
@@ -65,6 +72,7 @@ impl Screen for Window {
                 .chunks_exact(4)
                 .map(|p| (u32::from(p[0]) << 16) | (u32::from(p[1]) << 8) | u32::from(p[2])),
         );
+        self.pixmap = Some(pixmap);
         for (i, view) in views.iter().enumerate() {
             let x0 = (i as f32 * pane_w) as usize + 8;
             let x1 = ((i + 1) as f32 * pane_w) as usize;
