@@ -285,13 +285,19 @@ def run_block(lines, commands_only, root, env, brokers, verbose):
 def run_one(shown, command, cwd, env, expected, may_fail):
     """A command in the foreground: its exit status and output."""
     slow = command.startswith("cargo ") or "java" in command
+    # Its own process group, so a command that does not finish is stopped
+    # with everything it started (tshark leaves dumpcap behind otherwise).
+    proc = subprocess.Popen(
+        ["bash", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
     try:
-        done = subprocess.run(
-            ["bash", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            timeout=300 if slow else 3 * WAIT)
+        stdout, _ = proc.communicate(timeout=300 if slow else 3 * WAIT)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return [f"{shown!r} did not finish"]
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout)
     got = [l for l in done.stdout.splitlines()
            if not (command.startswith("cargo ") and l.lstrip().startswith(
                ("Compiling", "Finished", "Running", "Blocking", "warning:")))]
