@@ -17,7 +17,7 @@ pub struct Url {
     pub qos: u8,
     /// MQTT largest packet.
     pub max_packet: usize,
-    /// `nats+tls://` or `tls://`.
+    /// `nats+tls://`, `tls://` or `mqtts://`.
     pub tls: bool,
 }
 
@@ -34,6 +34,8 @@ pub fn parse(text: &str) -> Option<Url> {
         ("nats", 4222, true, r)
     } else if let Some(r) = text.strip_prefix("mqtt://") {
         ("mqtt", 1883, false, r)
+    } else if let Some(r) = text.strip_prefix("mqtts://") {
+        ("mqtt", 8883, true, r)
     } else {
         return None;
     };

@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
+};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backoff::Backoff;
@@ -16,6 +19,7 @@ use crate::broker::Incoming;
 use crate::credentials::Credentials;
 use crate::echoes::Echoes;
 use crate::error::{Error, Result};
+use crate::nats::CA_FILE;
 use crate::url::BrokerUrl;
 
 /// Messages waiting for the subscriber before the event loop waits.
@@ -61,6 +65,41 @@ fn client_id() -> String {
     format!("tether-{}-{nanos:x}", std::process::id())
 }
 
+/// The trust for `mqtts://`, as for `nats+tls://`: the PEM file named by
+/// `TETHER_BROKER_CA_FILE`, or else the system roots.
+fn tls(url: &BrokerUrl) -> Result<TlsConfiguration> {
+    let fail = |why: String| Error::Connect {
+        broker: url.to_string(),
+        why,
+    };
+    if let Some(path) = std::env::var_os(CA_FILE) {
+        let ca = std::fs::read(&path).map_err(|e| {
+            fail(format!(
+                "cannot read {CA_FILE} {}: {e}",
+                std::path::Path::new(&path).display()
+            ))
+        })?;
+        return Ok(TlsConfiguration::Simple {
+            ca,
+            alpn: None,
+            client_auth: None,
+        });
+    }
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        return Err(fail(format!(
+            "no system root certificates found ({} errors); set {CA_FILE} to a PEM file",
+            found.errors.len()
+        )));
+    }
+    let config = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConfiguration::Rustls(Arc::new(config)))
+}
+
 impl Mqtt {
     pub(crate) async fn connect(
         url: &BrokerUrl,
@@ -74,6 +113,9 @@ impl Mqtt {
             .set_clean_session(true);
         if let Some(c) = credentials {
             options.set_credentials(c.user.clone(), c.password.clone());
+        }
+        if url.tls {
+            options.set_transport(Transport::Tls(tls(url)?));
         }
         let (client, eventloop) = AsyncClient::new(options, 1024);
         let shared = Arc::new(Shared::default());

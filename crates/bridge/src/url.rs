@@ -1,5 +1,5 @@
 //! Broker URLs: `nats://HOST[:PORT]/SUBJECT` (`nats+tls://` for TLS) and
-//! `mqtt://HOST[:PORT]/TOPIC[?qos=0|1][&max_packet=N]`.
+//! `mqtt://HOST[:PORT]/TOPIC[?qos=0|1][&max_packet=N]` (`mqtts://` for TLS).
 //!
 //! A user name or password in the URL is refused: it would show in `ps`
 //! and the shell history; see [`crate::credentials`].
@@ -32,10 +32,12 @@ impl Scheme {
         }
     }
 
-    fn default_port(self) -> u16 {
-        match self {
-            Scheme::Nats => 4222,
-            Scheme::Mqtt => 1883,
+    fn default_port(self, tls: bool) -> u16 {
+        match (self, tls) {
+            (Scheme::Nats, _) => 4222,
+            (Scheme::Mqtt, false) => 1883,
+            // The port IANA gives MQTT over TLS.
+            (Scheme::Mqtt, true) => 8883,
         }
     }
 }
@@ -55,7 +57,7 @@ pub struct BrokerUrl {
     pub qos: u8,
     /// MQTT: the largest packet this client sends or takes.
     pub max_packet: usize,
-    /// NATS over TLS (`nats+tls://` or `tls://`): the server's certificate
+    /// Over TLS (`nats+tls://`, `tls://` or `mqtts://`): the server's certificate
     /// is checked against the system roots, or the CA file named by
     /// `TETHER_BROKER_CA_FILE`.
     pub tls: bool,
@@ -63,7 +65,7 @@ pub struct BrokerUrl {
 
 /// Whether `text` names a broker endpoint (and not a tether link).
 pub fn is_broker(text: &str) -> bool {
-    ["nats://", "nats+tls://", "tls://", "mqtt://"]
+    ["nats://", "nats+tls://", "tls://", "mqtt://", "mqtts://"]
         .iter()
         .any(|p| text.starts_with(p))
 }
@@ -93,10 +95,10 @@ impl fmt::Display for BrokerUrl {
         write!(
             f,
             "{}://{}/{}",
-            if self.tls {
-                "nats+tls"
-            } else {
-                self.scheme.name()
+            match (self.scheme, self.tls) {
+                (Scheme::Nats, true) => "nats+tls",
+                (Scheme::Mqtt, true) => "mqtts",
+                (scheme, false) => scheme.name(),
             },
             self.address(),
             self.subject
@@ -121,13 +123,15 @@ fn parse(text: &str) -> Result<BrokerUrl, String> {
         ("nats+tls://", Scheme::Nats, true),
         ("tls://", Scheme::Nats, true),
         ("mqtt://", Scheme::Mqtt, false),
+        ("mqtts://", Scheme::Mqtt, true),
     ];
     let Some((scheme, tls, rest)) = prefixes
         .iter()
         .find_map(|&(p, scheme, tls)| Some((scheme, tls, text.strip_prefix(p)?)))
     else {
         return Err(
-            "use nats://HOST:PORT/SUBJECT (nats+tls:// for TLS) or mqtt://HOST:PORT/TOPIC".into(),
+            "use nats://HOST:PORT/SUBJECT or mqtt://HOST:PORT/TOPIC (nats+tls://, mqtts:// for TLS)"
+                .into(),
         );
     };
     let (authority, path) = rest
@@ -139,7 +143,7 @@ fn parse(text: &str) -> Result<BrokerUrl, String> {
                 .into(),
         );
     }
-    let (host, port) = split_host_port(authority, scheme.default_port())?;
+    let (host, port) = split_host_port(authority, scheme.default_port(tls))?;
     let (subject, query) = path.split_once('?').unwrap_or((path, ""));
     let mut url = BrokerUrl {
         scheme,

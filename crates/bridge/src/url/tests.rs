@@ -64,3 +64,18 @@ fn bad_urls_say_why() {
     assert!(err("nats://a::1]:4222/s").contains("inside the host"));
     assert_eq!(url("mqtt://[::1]/t").port, 1883);
 }
+
+#[test]
+fn mqtts_is_mqtt_over_tls_on_8883() {
+    let m = url("mqtts://broker/cmd/+?qos=1");
+    assert_eq!(
+        (m.scheme, m.tls, m.port, m.qos, m.subject.as_str()),
+        (Scheme::Mqtt, true, 8883, 1, "cmd/+")
+    );
+    assert!(!url("mqtt://broker/cmd").tls);
+    assert_eq!(
+        url("mqtts://[::1]:8884/a/b").to_string(),
+        "mqtts://[::1]:8884/a/b"
+    );
+    assert!(is_broker("mqtts://h/t"));
+}
