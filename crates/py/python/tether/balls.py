@@ -128,11 +128,15 @@ class Net:
         self.events: "queue.Queue[Tuple[Any, ...]]" = queue.Queue()
         self.stop = threading.Event()
         self.listener = tether.listen(listen, linger=0.0)
+        self.local_addr: str = self.listener.local_addr
         self.generation = 0
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
         if right:
             threading.Thread(target=self._connect, args=(right,), daemon=True).start()
+
+    def close(self) -> None:
+        self.stop.set()
 
     def _next_generation(self) -> int:
         with self.lock:
@@ -304,10 +308,14 @@ class Peer:
             self.done += STEP
             exits = step(self.balls, STEP, self.width, self.open[LEFT], self.open[RIGHT])
             for side, depth, b in exits:
-                self.handover[side].offer(replace(b, x=0.0), now + ACK_TIMEOUT)
                 self.handoffs.append(time.monotonic())
                 self.emit("sent", side=side, ball=asdict(b))
-                self.send(side, encode_ball(self.id, depth, b))
+                self.leave(side, depth, b, now)
+
+    def leave(self, side: str, depth: float, b: Ball, now: float) -> None:
+        """Offers a ball that crossed ``side``, ``depth`` past the edge."""
+        self.handover[side].offer(replace(b, x=0.0), now + ACK_TIMEOUT)
+        self.send(side, encode_ball(self.id, depth, b))
 
     def status(self) -> List[str]:
         cut = time.monotonic() - 1.0
@@ -327,6 +335,10 @@ class Peer:
         """Balls offered to us and waiting for the sender's word."""
         return [i for h in self.handover.values() for i in h.reserved]
 
+    def busy(self) -> bool:
+        """A handover is under way."""
+        return any(h.busy() for h in self.handover.values())
+
 
 def parse_duration(text: str) -> float:
     """``10``, ``10s``, ``500ms`` or ``2m`` in seconds."""
@@ -340,12 +352,21 @@ class Runner:
     """The frame loop shared by the window and headless modes."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.net = Net(args.listen, args.right)
-        listen = self.net.listener.local_addr
         out = sys.stdout if args.json else None
-        self.peer = Peer(args.name or f"python:{listen.rsplit(':', 1)[-1]}", 4 / 3, out, args.speed)
-        self.peer.endpoints[RIGHT] = args.right
-        self.peer.emit("listening", endpoint=listen)
+        self.net: Any
+        if args.textbook:
+            from tether import balls_textbook as tb  # it builds on this module
+
+            side, listen, target = tb.textbook(args.textbook, args.listen, args.left, args.right)
+            self.net = tb.TextbookNet(listen, target)
+            name = args.name or f"python:{self.net.local_addr.rsplit(':', 1)[-1]}"
+            self.peer: Peer = tb.TextbookPeer(side, self.net, name, 4 / 3, out, args.speed)
+        else:
+            self.net = Net(args.listen or "tcp://127.0.0.1:9100", args.right)
+            name = args.name or f"python:{self.net.local_addr.rsplit(':', 1)[-1]}"
+            self.peer = Peer(name, 4 / 3, out, args.speed)
+            self.peer.endpoints[RIGHT] = args.right
+        self.peer.emit("listening", endpoint=self.net.local_addr)
         for _ in range(args.balls):
             self.peer.add_ball()
         self.deadline = None if args.duration is None else time.monotonic() + args.duration
@@ -364,13 +385,13 @@ class Runner:
     def finish(self) -> None:
         """Waits up to 0.5 s for the handovers under way, then stops."""
         end = time.monotonic() + 0.5
-        while any(h.busy() for h in self.peer.handover.values()) and time.monotonic() < end:
+        while self.peer.busy() and time.monotonic() < end:
             try:
                 self.peer.handle(self.net.events.get(timeout=0.01))
             except queue.Empty:
                 pass
         self.peer.emit("end", balls=self.peer.held(), pending=self.peer.pending())
-        self.net.stop.set()
+        self.net.close()
 
     def headless(self) -> None:
         while self.frame():
@@ -408,8 +429,12 @@ class Runner:
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m tether.balls", description=__doc__.split("\n")[0])
-    p.add_argument("--listen", default="tcp://127.0.0.1:9100", help="where the left neighbour connects")
+    p.add_argument("--listen", help="where the left neighbour connects (tcp://127.0.0.1:9100; "
+                   "with --textbook the textbook's port)")
     p.add_argument("--right", help="the next peer to the right")
+    p.add_argument("--textbook", choices=("left", "right"),
+                   help="in place of the textbook's left or right program (its text format)")
+    p.add_argument("--left", help="with --textbook right: where the textbook's left program listens")
     p.add_argument("--headless", action="store_true", help="draw nothing")
     p.add_argument("--json", action="store_true", help="one JSON line per event on stdout")
     p.add_argument("--balls", type=int, default=1, help="balls to start with")
@@ -420,9 +445,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = p.parse_args(argv)
     if not 0 < args.speed <= 20 or not 0 <= args.balls <= 1000 or not 1 <= args.fps <= 1000:
         p.error("--speed must be in (0, 20], --balls in 0..1000, --fps in 1..1000")
+    if args.left and not args.textbook:
+        p.error("--left is for --textbook right; a ring peer's left neighbour connects to it")
     try:
         runner = Runner(args)
-    except tether.TetherError as e:
+    except (tether.TetherError, OSError, ValueError) as e:
         print(f"tether.balls: {e}", file=sys.stderr)
         return 1
     try:
