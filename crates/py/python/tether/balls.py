@@ -197,6 +197,7 @@ class Peer:
         self.counter = 0
         self.done = 0.0
         self.handoffs: List[float] = []
+        self.listen: Optional[str] = None  # where this peer listens, for the status corner
 
     def emit(self, event: str, **fields: Any) -> None:
         if self.out is not None:
@@ -325,7 +326,8 @@ class Peer:
             ep = self.endpoints[side]
             up = "up" if self.open[side] else "down"
             sides.append(f"{side:5} {ep} {up}" if ep else f"{side:5} none (wall)")
-        return [self.name, *sides, f"balls {len(self.balls)}  handoffs/s {len(self.handoffs)}"]
+        title = f"{self.name}  on {self.listen}" if self.listen else self.name
+        return [title, *sides, f"balls {len(self.balls)}  handoffs/s {len(self.handoffs)}"]
 
     def held(self) -> List[int]:
         """Balls on screen, or offered and not acked."""
@@ -366,6 +368,7 @@ class Runner:
             name = args.name or f"python:{self.net.local_addr.rsplit(':', 1)[-1]}"
             self.peer = Peer(name, 4 / 3, out, args.speed)
             self.peer.endpoints[RIGHT] = args.right
+        self.peer.listen = self.net.local_addr
         self.peer.emit("listening", endpoint=self.net.local_addr)
         for _ in range(args.balls):
             self.peer.add_ball()
@@ -436,6 +439,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="in place of the textbook's left or right program (its text format)")
     p.add_argument("--left", help="with --textbook right: where the textbook's left program listens")
     p.add_argument("--headless", action="store_true", help="draw nothing")
+    p.add_argument("--terminal", action="store_true", help="draw in the terminal (curses), not a window")
     p.add_argument("--json", action="store_true", help="one JSON line per event on stdout")
     p.add_argument("--balls", type=int, default=1, help="balls to start with")
     p.add_argument("--for", dest="duration", type=parse_duration, help="stop after this long, e.g. 10s")
@@ -445,6 +449,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = p.parse_args(argv)
     if not 0 < args.speed <= 20 or not 0 <= args.balls <= 1000 or not 1 <= args.fps <= 1000:
         p.error("--speed must be in (0, 20], --balls in 0..1000, --fps in 1..1000")
+    if args.terminal and (args.headless or args.json):
+        p.error("--terminal draws on stdout: not with --headless or --json")
     if args.left and not args.textbook:
         p.error("--left is for --textbook right; a ring peer's left neighbour connects to it")
     try:
@@ -455,6 +461,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.headless:
             runner.headless()
+        elif args.terminal:
+            from tether import balls_terminal  # only the terminal needs curses
+
+            balls_terminal.run(runner)
+            runner.finish()
         else:
             runner.window()
     except KeyboardInterrupt:
