@@ -144,3 +144,17 @@ def test_the_handover_survives_a_cut_at_every_step() -> None:
         on = [7 in [b.id for b in p.balls] for p in (s, r)]
         assert on.count(True) == 1, (k, on)
         assert not r.pending() and not s.handover[balls.RIGHT].decided, k
+
+
+def test_local_peers_in_one_process_pass_balls_round_the_ring_and_keep_every_one() -> None:
+    peers = Child([sys.executable, "-m", "tether.balls", "--local", "3", "--headless", "--json",
+                   "--balls", "3", "--speed", "6", "--for", "4s"])
+    events = peers.finish()
+    names = {e["peer"] for e in events}
+    assert names == {"local1", "local2", "local3"}, names
+    created = ids(events, "created")
+    assert len(created) == 9 and len(set(created)) == 9
+    assert sorted(census([[e for e in events if e["peer"] == n] for n in sorted(names)])) == sorted(created)
+    # A real ring: every peer received balls over both its sides.
+    crossed = {(e["peer"], e["side"]) for e in events if e["event"] == "received"}
+    assert crossed == {(n, s) for n in names for s in ("left", "right")}, crossed

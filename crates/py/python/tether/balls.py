@@ -13,12 +13,10 @@ network runs on its own threads; the drawing loop only drains a queue.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import queue
 import random
-import re
 import sys
 import threading
 import time
@@ -133,7 +131,11 @@ class Net:
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
         if right:
-            threading.Thread(target=self._connect, args=(right,), daemon=True).start()
+            self.connect_right(right)
+
+    def connect_right(self, right: str) -> None:
+        """Connects to the right neighbour, and again whenever the link drops."""
+        threading.Thread(target=self._connect, args=(right,), daemon=True).start()
 
     def close(self) -> None:
         self.stop.set()
@@ -342,135 +344,11 @@ class Peer:
         return any(h.busy() for h in self.handover.values())
 
 
-def parse_duration(text: str) -> float:
-    """``10``, ``10s``, ``500ms`` or ``2m`` in seconds."""
-    m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 10s, 500ms)")
-    return float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}[m.group(2)]
-
-
-class Runner:
-    """The frame loop shared by the window and headless modes."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        out = sys.stdout if args.json else None
-        self.net: Any
-        if args.textbook:
-            from tether import balls_textbook as tb  # it builds on this module
-
-            side, listen, target = tb.textbook(args.textbook, args.listen, args.left, args.right)
-            self.net = tb.TextbookNet(listen, target)
-            name = args.name or f"python:{self.net.local_addr.rsplit(':', 1)[-1]}"
-            self.peer: Peer = tb.TextbookPeer(side, self.net, name, 4 / 3, out, args.speed)
-        else:
-            self.net = Net(args.listen or "tcp://127.0.0.1:9100", args.right)
-            name = args.name or f"python:{self.net.local_addr.rsplit(':', 1)[-1]}"
-            self.peer = Peer(name, 4 / 3, out, args.speed)
-            self.peer.endpoints[RIGHT] = args.right
-        self.peer.listen = self.net.local_addr
-        self.peer.emit("listening", endpoint=self.net.local_addr)
-        for _ in range(args.balls):
-            self.peer.add_ball()
-        self.deadline = None if args.duration is None else time.monotonic() + args.duration
-        self.interval = 1.0 / args.fps
-
-    def frame(self) -> bool:
-        """One frame's work; False when the time is up."""
-        while True:
-            try:
-                self.peer.handle(self.net.events.get_nowait())
-            except queue.Empty:
-                break
-        self.peer.tick(time.monotonic() - START)
-        return self.deadline is None or time.monotonic() < self.deadline
-
-    def finish(self) -> None:
-        """Waits up to 0.5 s for the handovers under way, then stops."""
-        end = time.monotonic() + 0.5
-        while self.peer.busy() and time.monotonic() < end:
-            try:
-                self.peer.handle(self.net.events.get(timeout=0.01))
-            except queue.Empty:
-                pass
-        self.peer.emit("end", balls=self.peer.held(), pending=self.peer.pending())
-        self.net.close()
-
-    def headless(self) -> None:
-        while self.frame():
-            time.sleep(self.interval)
-        self.finish()
-
-    def window(self) -> None:
-        import tkinter  # only the window needs Tk
-
-        root = tkinter.Tk()
-        root.title("tether balls (python)")
-        canvas = tkinter.Canvas(root, width=800, height=600, background="#101218", highlightthickness=0)
-        canvas.pack(fill="both", expand=True)
-        keys = {"space": self.peer.add_ball, "c": self.peer.clear, "q": root.destroy, "Escape": root.destroy}
-        root.bind("<Key>", lambda e: keys.get(e.keysym, lambda: None)())
-
-        def draw() -> None:
-            if not self.frame():
-                root.destroy()
-                return
-            w, h = max(canvas.winfo_width(), 1), max(canvas.winfo_height(), 1)
-            self.peer.width = w / h
-            canvas.delete("all")
-            for b in self.peer.balls:
-                x, y, r = b.x * h, h - b.y * h, b.radius * h
-                canvas.create_oval(x - r, y - r, x + r, y + r, fill="#%02x%02x%02x" % b.colour, width=0)
-            for i, line in enumerate(self.peer.status()):
-                canvas.create_text(8, 8 + 14 * i, text=line, anchor="nw", fill="#d0d4dc", font=("Courier", 10))
-            root.after(int(self.interval * 1000), draw)
-
-        root.after(0, draw)
-        root.mainloop()
-        self.finish()
-
-
 def main(argv: Optional[List[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="python3 -m tether.balls", description=__doc__.split("\n")[0])
-    p.add_argument("--listen", help="where the left neighbour connects (tcp://127.0.0.1:9100; "
-                   "with --textbook the textbook's port)")
-    p.add_argument("--right", help="the next peer to the right")
-    p.add_argument("--textbook", choices=("left", "right"),
-                   help="in place of the textbook's left or right program (its text format)")
-    p.add_argument("--left", help="with --textbook right: where the textbook's left program listens")
-    p.add_argument("--headless", action="store_true", help="draw nothing")
-    p.add_argument("--terminal", action="store_true", help="draw in the terminal (curses), not a window")
-    p.add_argument("--json", action="store_true", help="one JSON line per event on stdout")
-    p.add_argument("--balls", type=int, default=1, help="balls to start with")
-    p.add_argument("--for", dest="duration", type=parse_duration, help="stop after this long, e.g. 10s")
-    p.add_argument("--name", help="the name in the status corner and the events")
-    p.add_argument("--speed", type=float, default=1.0, help="speed of new balls, a multiple of the usual")
-    p.add_argument("--fps", type=int, default=60, help="frames per second")
-    args = p.parse_args(argv)
-    if not 0 < args.speed <= 20 or not 0 <= args.balls <= 1000 or not 1 <= args.fps <= 1000:
-        p.error("--speed must be in (0, 20], --balls in 0..1000, --fps in 1..1000")
-    if args.terminal and (args.headless or args.json):
-        p.error("--terminal draws on stdout: not with --headless or --json")
-    if args.left and not args.textbook:
-        p.error("--left is for --textbook right; a ring peer's left neighbour connects to it")
-    try:
-        runner = Runner(args)
-    except (tether.TetherError, OSError, ValueError) as e:
-        print(f"tether.balls: {e}", file=sys.stderr)
-        return 1
-    try:
-        if args.headless:
-            runner.headless()
-        elif args.terminal:
-            from tether import balls_terminal  # only the terminal needs curses
+    """``python3 -m tether.balls``: see tether.balls_run."""
+    from tether import balls_run  # it builds on this module
 
-            balls_terminal.run(runner)
-            runner.finish()
-        else:
-            runner.window()
-    except KeyboardInterrupt:
-        runner.finish()
-    return 0
+    return balls_run.main(argv)
 
 
 if __name__ == "__main__":

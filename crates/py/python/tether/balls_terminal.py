@@ -63,7 +63,7 @@ class Colours:
 
 
 def run(runner: Any) -> None:
-    """The frame loop of ``runner`` (a tether.balls.Runner) drawn with curses."""
+    """The frame loop of ``runner`` (a tether.balls_run.Runner) drawn with curses."""
     curses.wrapper(lambda screen: _loop(screen, runner))
 
 
@@ -86,17 +86,20 @@ def _loop(screen: Any, runner: Any) -> None:
                 peer.clear()
             key = screen.getch()
         rows, cols = screen.getmaxyx()
-        peer.width = (cols * 2) / (rows * 4)
         screen.erase()
-        for (row, col), (bits, rgb) in cells(peer.balls, cols, rows).items():
-            try:
-                screen.addstr(row, col, chr(0x2800 + bits), colours.attr(rgb))
-            except curses.error:  # the bottom-right cell moves the cursor off the screen
-                pass
-        for i, line in enumerate(peer.status()[:rows]):
-            try:
-                screen.addnstr(i, 0, printable(line), cols, curses.A_REVERSE)
-            except curses.error:
-                pass
+        peers = runner.peers()
+        pane = max(cols // len(peers), 1)  # --local N: side by side
+        for i, p in enumerate(peers):
+            p.width, x0 = (pane * 2) / (rows * 4), i * pane
+            for (row, col), (bits, rgb) in cells(p.balls, pane, rows).items():
+                try:
+                    screen.addstr(row, x0 + col, chr(0x2800 + bits), colours.attr(rgb))
+                except curses.error:  # the bottom-right cell moves the cursor off the screen
+                    pass
+            for j, line in enumerate(p.status()[:rows]):
+                try:
+                    screen.addnstr(j, x0, printable(line), max(min(pane - 1, cols - x0), 1), curses.A_REVERSE)
+                except curses.error:
+                    pass
         screen.refresh()
         time.sleep(runner.interval)
