@@ -269,3 +269,41 @@ fn bridge_tcp_to_mqtt_carries_100k_in_order_at_qos1() {
     let summary = bridge.stop();
     assert!(summary.contains("0 refused, 0 dropped"), "{summary}");
 }
+
+/// `--both` with a link FROM: each broker message goes to every connected
+/// peer, and a peer's own message, published, comes back to no peer.
+#[test]
+fn bridge_both_sends_broker_messages_to_every_peer_and_none_back() {
+    let broker = nats();
+    let url = format!("nats://127.0.0.1:{}/both.t", broker.port);
+    let mut listener = listen(&url, &["-n", "2"]);
+    let bridge = bridge("tcp://127.0.0.1:0", &url, &["--both"]);
+    let addr = bridge.addr.clone().unwrap();
+    let mut peers: Vec<tether::Link> = ["from-a", "from-b"]
+        .iter()
+        .map(|m| {
+            let mut link = tether::Link::connect(addr.as_str()).unwrap();
+            link.send(m.as_bytes()).unwrap();
+            link
+        })
+        .collect();
+    // Both published, so both peers are accepted before "down" is sent.
+    let mut got = listener.lines(2);
+    got.sort();
+    assert!(
+        got[0].ends_with("from-a") && got[1].ends_with("from-b"),
+        "{got:?}"
+    );
+    assert!(listener.wait().0.success());
+    send(&[&url, "down"]).assert().success();
+    for link in &mut peers {
+        let first = link.recv_timeout(WAIT).unwrap().expect("nothing came back");
+        assert_eq!(&first[..], b"down");
+        assert_eq!(link.recv_timeout(Duration::from_millis(300)).unwrap(), None);
+    }
+    let summary = bridge.stop();
+    assert!(
+        summary.contains("4 messages passed, 0 refused, 0 dropped"),
+        "{summary}"
+    );
+}

@@ -13,6 +13,14 @@ is published to TO. A link TO is connected to: every broker message is sent
 on, reconnecting with back-off when the peer goes, holding at most --hold
 messages meanwhile and counting exactly how many were dropped.
 
+--both also moves messages the other way. Between brokers: TO's messages
+are published to FROM. A link FROM: every broker message is sent to every
+peer connected when it comes (with none connected it is dropped and
+counted); a peer's message goes to the broker only, never to another peer.
+A link TO: what the peer sends is published to FROM (not a wildcard then).
+The bridge never receives its own publications back (Tether-Origin on NATS,
+the payloads it published on MQTT), so nothing loops.
+
 Output:
   stderr   'bridging FROM -> TO' first, then on Ctrl-C or SIGTERM a summary:
            messages moved, refused, dropped, reconnects
@@ -23,6 +31,7 @@ Exit status:
 Examples:
   tether bridge tcp://0.0.0.0:9000 nats://127.0.0.1:4222/grid.bits
   tether bridge mqtt://broker:1883/cmd/device7 tcp://10.0.0.9:9000
+  tether bridge tcp://0.0.0.0:9000 nats://127.0.0.1:4222/grid.bits --both
   tether bridge 'nats://127.0.0.1:4222/grid.>' 'mqtt://broker:1883/grid?qos=1'")]
 pub struct BridgeArgs {
     /// Where messages come from: a link to listen on, or a broker subject
@@ -33,8 +42,8 @@ pub struct BridgeArgs {
     /// to connect to.
     pub to: Target,
 
-    /// Also move messages from TO back to FROM (brokers only: the bridge
-    /// never passes its own messages back).
+    /// Also move messages from TO back to FROM, to every connected peer
+    /// of a link FROM (the bridge never passes its own messages back).
     #[arg(long)]
     pub both: bool,
 

@@ -1,13 +1,20 @@
 //! A link FROM: listen, and publish every message of every peer. A peer
 //! that goes away ends only its own task; the broker side is the
-//! [`publisher`](super::publisher), with its bounded hold.
+//! [`publisher`](super::publisher), with its bounded hold. With `--both`
+//! every broker message goes to every peer connected when it comes (none
+//! connected: dropped and counted); the bridge's own publications do not
+//! come back from the broker, so a peer's message reaches no peer.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use tether::{AsyncListener, Endpoint, Options};
-use tether_bridge::Broker;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use tether::{AsyncLink, AsyncListener, Endpoint, Options};
+use tether_bridge::{Broker, Subscription};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::publisher;
@@ -17,10 +24,12 @@ use super::tally::Tally;
 const QUEUE: usize = 1024;
 
 /// Accepts until `shutdown`, then drains into the broker and closes it.
+/// With `back` (`--both`), its messages go to every connected peer.
 pub async fn run(
     from: &Endpoint,
     options: &Options,
     broker: Broker,
+    back: Option<Subscription>,
     hold: usize,
     tally: &Arc<Tally>,
     shutdown: impl Future<Output = ()>,
@@ -32,24 +41,27 @@ pub async fn run(
     let mut publish = Box::pin(publisher::run(&broker, rx, hold, tally, async {
         let _ = stopped.await;
     }));
+    let (fan, _) = broadcast::channel::<Bytes>(QUEUE);
     let mut peers = JoinSet::new();
+    let both = back.is_some();
     let accept = async {
         loop {
-            let Ok((mut link, _peer)) = listener.accept().await else {
+            let Ok((link, _peer)) = listener.accept().await else {
                 continue;
             };
-            let tx = tx.clone();
-            peers.spawn(async move {
-                while let Ok(message) = link.recv().await {
-                    if tx.send(message).await.is_err() {
-                        return;
-                    }
-                }
-            });
+            let down = both.then(|| fan.subscribe());
+            peers.spawn(peer(link, tx.clone(), down, Arc::clone(tally)));
+        }
+    };
+    let spread = async {
+        match back {
+            Some(back) => spread(back, &fan, tally).await,
+            None => std::future::pending().await,
         }
     };
     tokio::select! {
         () = accept => {}
+        () = spread => {}
         () = &mut publish => {}
         () = shutdown => {}
     }
@@ -60,4 +72,51 @@ pub async fn run(
     peers.shutdown().await;
     broker.close().await?;
     Ok(())
+}
+
+/// One peer: its messages go to the publisher; with `down`, the broker's
+/// messages go to it.
+async fn peer(
+    mut link: AsyncLink,
+    tx: mpsc::Sender<Bytes>,
+    mut down: Option<broadcast::Receiver<Bytes>>,
+    tally: Arc<Tally>,
+) {
+    loop {
+        let from_broker = async {
+            match down.as_mut() {
+                Some(d) => d.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            m = link.recv() => match m {
+                Ok(m) => if tx.send(m).await.is_err() { return },
+                Err(_) => return,
+            },
+            m = from_broker => match m {
+                Ok(m) => {
+                    if link.send(&m).await.is_err() {
+                        tally.dropped.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    tally.passed.fetch_add(1, Ordering::Relaxed);
+                }
+                // A peer too slow to keep up loses what it missed, counted.
+                Err(RecvError::Lagged(n)) => {
+                    tally.dropped.fetch_add(n, Ordering::Relaxed);
+                }
+                Err(RecvError::Closed) => down = None,
+            },
+        }
+    }
+}
+
+/// Hands every message of `back` to the peers connected now.
+async fn spread(mut back: Subscription, fan: &broadcast::Sender<Bytes>, tally: &Tally) {
+    while let Some(m) = back.next().await {
+        if tally.admits(&m.payload) && fan.send(m.payload).is_err() {
+            tally.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }

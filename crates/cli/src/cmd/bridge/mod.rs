@@ -39,33 +39,63 @@ async fn bridge(args: BridgeArgs, record: Option<Record>) -> anyhow::Result<()> 
     let started = Instant::now();
     match (&args.from, &args.to) {
         (Target::Link(from), Target::Broker(to)) => {
-            if args.both {
-                bail!("--both needs two brokers; a link FROM is listened on, one way");
-            }
             if to.is_wildcard() {
                 bail!("cannot publish to a wildcard ({to}); name one subject or topic");
             }
             let broker = connect(to, &origin).await?;
-            eprintln!("bridging {from} -> {to} — Ctrl-C to stop");
-            from_link::run(from, &options, broker, args.hold, &tally, shutdown).await?;
+            let back = if args.both {
+                Some(broker.subscribe().await?)
+            } else {
+                None
+            };
+            eprintln!("bridging {from} {} {to} — Ctrl-C to stop", arrow(args.both));
+            from_link::run(from, &options, broker, back, args.hold, &tally, shutdown).await?;
         }
         (Target::Broker(from), Target::Link(to)) => {
-            if args.both {
-                bail!("--both needs two brokers; a link TO is connected to, one way");
+            if args.both && from.is_wildcard() {
+                bail!("--both publishes to FROM, which cannot be a wildcard ({from})");
             }
             let broker = connect(from, &origin).await?;
             let subscription = broker.subscribe().await?;
-            eprintln!("bridging {from} -> {to} — Ctrl-C to stop");
-            to_link::run(subscription, to, &options, args.hold, &tally, shutdown).await;
+            eprintln!("bridging {from} {} {to} — Ctrl-C to stop", arrow(args.both));
+            if args.both {
+                let (tx, rx) = tokio::sync::mpsc::channel(1024);
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                let publish = publisher::run(&broker, rx, args.hold, &tally, async {
+                    let _ = stopped.await;
+                });
+                let deliver = async {
+                    to_link::run(
+                        subscription,
+                        to,
+                        &options,
+                        Some(tx),
+                        args.hold,
+                        &tally,
+                        shutdown,
+                    )
+                    .await;
+                    let _ = stop.send(());
+                };
+                tokio::join!(publish, deliver);
+            } else {
+                to_link::run(
+                    subscription,
+                    to,
+                    &options,
+                    None,
+                    args.hold,
+                    &tally,
+                    shutdown,
+                )
+                .await;
+            }
             let _ = broker.close().await;
         }
         (Target::Broker(from), Target::Broker(to)) => {
             let a = connect(from, &origin).await?;
             let b = connect(to, &origin).await?;
-            eprintln!(
-                "bridging {from} {} {to} — Ctrl-C to stop",
-                if args.both { "<->" } else { "->" }
-            );
+            eprintln!("bridging {from} {} {to} — Ctrl-C to stop", arrow(args.both));
             tally::brokers(&a, &b, args.both, &tally, shutdown).await?;
             let _ = a.close().await;
             b.close().await?;
@@ -76,6 +106,14 @@ async fn bridge(args: BridgeArgs, record: Option<Record>) -> anyhow::Result<()> 
     }
     eprintln!("{}", tally.summary(started.elapsed()));
     Ok(())
+}
+
+fn arrow(both: bool) -> &'static str {
+    if both {
+        "<->"
+    } else {
+        "->"
+    }
 }
 
 async fn connect(url: &BrokerUrl, origin: &str) -> anyhow::Result<Broker> {

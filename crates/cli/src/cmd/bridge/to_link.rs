@@ -1,16 +1,20 @@
 //! A link TO: connect, and send every broker message on. When the peer
 //! goes, messages are held (at most `hold`) while the link reconnects with
 //! back-off; past that they are dropped and counted. At the end, what is
-//! still held after a short drain is counted dropped too.
+//! still held after a short drain is counted dropped too. With `--both`
+//! what the peer sends on the link goes to the broker (through the
+//! [`publisher`](super::publisher)).
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tether::{AsyncLink, Endpoint, Options};
 use tether_bridge::backoff::Backoff;
 use tether_bridge::hold::Hold;
 use tether_bridge::Subscription;
+use tokio::sync::mpsc;
 
 use super::tally::Tally;
 
@@ -63,11 +67,13 @@ impl Peer<'_> {
     }
 }
 
-/// Sends every message of `subscription` to `to` until `shutdown`.
+/// Sends every message of `subscription` to `to` until `shutdown`; with
+/// `back`, hands what the peer sends to it.
 pub async fn run(
     mut subscription: Subscription,
     to: &Endpoint,
     options: &Options,
+    back: Option<mpsc::Sender<Bytes>>,
     hold: usize,
     tally: &Tally,
     shutdown: impl Future<Output = ()>,
@@ -83,7 +89,28 @@ pub async fn run(
     tokio::pin!(shutdown);
     loop {
         let retry = tokio::time::sleep_until(peer.retry_at.into());
+        let reading = back.is_some() && peer.link.is_some();
+        let waiting = !held.is_empty() && peer.link.is_none();
+        let from_peer = async {
+            match peer.link.as_mut() {
+                Some(link) if reading => link.recv().await,
+                _ => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            m = from_peer => match (m, back.as_ref()) {
+                (Ok(m), Some(back)) => {
+                    if back.send(m).await.is_err() {
+                        break;
+                    }
+                }
+                _ => {
+                    // The peer went: reconnect when there is something to send.
+                    peer.link = None;
+                    tally.reconnects.fetch_add(1, Ordering::Relaxed);
+                    peer.retry_at = peer.backoff.failed(Instant::now());
+                }
+            },
             m = subscription.next() => match m {
                 Some(m) if tally.admits(&m.payload) => {
                     held.push(m.payload);
@@ -91,7 +118,7 @@ pub async fn run(
                 Some(_) => {}
                 None => break,
             },
-            () = retry, if !held.is_empty() && peer.link.is_none() => {}
+            () = retry, if waiting => {}
             () = &mut shutdown => break,
         }
         peer.flush(&mut held, tally).await;
