@@ -134,8 +134,12 @@ public final class Balls {
     double done;
     long counter;
 
+    /** In place of the textbook's program, or null in a ring of tether peers. */
+    final Textbook textbook;
+
     Balls(String listen, String right, String name, boolean json, double speed) throws IOException {
         this.listener = TetherListener.bind(listen);
+        this.textbook = null;
         this.name = name == null ? "java:" + listener.localEndpoint().replaceAll(".*:", "") : name;
         this.json = json;
         this.speed = speed;
@@ -145,6 +149,23 @@ public final class Balls {
         if (right != null) {
             thread(() -> connect(right));
         }
+    }
+
+    /** A screen whose {@code textbook.side} leads to one of the textbook's programs. */
+    Balls(Textbook textbook, String name, boolean json, double speed) {
+        this.listener = null;
+        this.textbook = textbook;
+        this.name = name == null ? "java:" + textbook.localEndpoint().replaceAll(".*:", "") : name;
+        this.json = json;
+        this.speed = speed;
+        this.id = 1 + rng.nextInt((1 << 20) - 1);
+        endpoints[textbook.side] = textbook.targetEndpoint();
+        open[textbook.side] = true; // the textbook's programs answer nothing: no hello
+        textbook.start(this);
+    }
+
+    String localEndpoint() {
+        return listener != null ? listener.localEndpoint() : textbook.localEndpoint();
     }
 
     static void thread(Runnable r) {
@@ -273,7 +294,9 @@ public final class Balls {
 
     void handle(NetEvent e) {
         int side = e.side();
-        if (e.what().equals("up")) {
+        if (e.what().startsWith("tb_")) {
+            textbook.handle(e);
+        } else if (e.what().equals("up")) {
             if (links[side] != null) {
                 linkDown(side, "replaced by a new connection");
             }
@@ -354,6 +377,10 @@ public final class Balls {
                     it.remove();
                     handoffs.add(System.nanoTime());
                     emit("sent", "\"side\":\"" + SIDES[side] + "\",\"ball\":" + b.json());
+                    if (textbook != null) {
+                        textbook.leave(b, past);
+                        continue;
+                    }
                     Ball offered = new Ball();
                     offered.id = b.id;
                     offered.y = b.y;
@@ -380,7 +407,8 @@ public final class Balls {
 
     synchronized void finish() throws InterruptedException {
         long end = System.nanoTime() + 500_000_000L;
-        while ((handover.get(0).busy() || handover.get(1).busy()) && System.nanoTime() < end) {
+        while ((handover.get(0).busy() || handover.get(1).busy() || textbook != null && !textbook.flying.isEmpty())
+                && System.nanoTime() < end) {
             for (NetEvent e; (e = events.poll()) != null; ) {
                 handle(e);
             }
@@ -390,6 +418,9 @@ public final class Balls {
         balls.forEach(b -> held.add(Long.toString(b.id)));
         List<String> pending = new ArrayList<>();
         handover.forEach(h -> h.offered.keySet().forEach(k -> held.add(Long.toString(k))));
+        if (textbook != null) {
+            textbook.flying.keySet().forEach(k -> held.add(Long.toString(k)));
+        }
         handover.forEach(h -> h.reserved.keySet().forEach(k -> pending.add(Long.toString(k))));
         emit("end", "\"balls\":[" + String.join(",", held) + "],\"pending\":[" + String.join(",", pending) + "]");
         stop.set(true);
@@ -407,6 +438,22 @@ public final class Balls {
         return lines;
     }
 
+    /** {@code --textbook right} listens on 10001 and sends left to 10002, {@code left} the other way. */
+    static Textbook textbook(String which, Map<String, String> opt) throws IOException {
+        String local = "tcp://127.0.0.1:";
+        if (which.equals("right") && !opt.containsKey("--right")) {
+            return new Textbook(LEFT, opt.getOrDefault("--listen", local + Textbook.RIGHT_PORT),
+                opt.getOrDefault("--left", local + Textbook.LEFT_PORT));
+        }
+        if (which.equals("left") && !opt.containsKey("--left")) {
+            return new Textbook(RIGHT, opt.getOrDefault("--listen", local + Textbook.LEFT_PORT),
+                opt.getOrDefault("--right", local + Textbook.RIGHT_PORT));
+        }
+        System.err.println("tether balls (java): --textbook right takes --left, --textbook left takes --right");
+        System.exit(2);
+        return null;
+    }
+
     /** {@code --listen EP --right EP --headless --json --balls N --for SECONDS --name NAME --speed X}. */
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new HashMap<>();
@@ -422,9 +469,16 @@ public final class Balls {
             }
         }
         double seconds = Double.parseDouble(opt.getOrDefault("--for", "0").replaceAll("s$", ""));
-        Balls peer = new Balls(opt.getOrDefault("--listen", "tcp://127.0.0.1:9100"), opt.get("--right"),
-            opt.get("--name"), opt.containsKey("--json"), Double.parseDouble(opt.getOrDefault("--speed", "1")));
-        peer.emit("listening", "\"endpoint\":" + quote(peer.listener.localEndpoint()));
+        double speed = Double.parseDouble(opt.getOrDefault("--speed", "1"));
+        Balls peer;
+        String which = opt.get("--textbook");
+        if (which != null) {
+            peer = new Balls(textbook(which, opt), opt.get("--name"), opt.containsKey("--json"), speed);
+        } else {
+            peer = new Balls(opt.getOrDefault("--listen", "tcp://127.0.0.1:9100"), opt.get("--right"),
+                opt.get("--name"), opt.containsKey("--json"), speed);
+        }
+        peer.emit("listening", "\"endpoint\":" + quote(peer.localEndpoint()));
         int n = Integer.parseInt(opt.getOrDefault("--balls", "1"));
         synchronized (peer) {
             for (int i = 0; i < n; i++) {
