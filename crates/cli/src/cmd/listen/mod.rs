@@ -49,6 +49,7 @@ const PRINT_QUEUE: usize = 64;
 pub fn run(args: ListenArgs) -> anyhow::Result<()> {
     let record = args.format.as_deref().map(parse_format).transpose()?;
     let framing = args.framing.resolve(record.as_ref().map(Record::size))?;
+    memory::fix_mmap_threshold();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
