@@ -5,7 +5,6 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,11 +143,24 @@ public final class Balls {
         this.json = json;
         this.speed = speed;
         this.id = 1 + rng.nextInt((1 << 20) - 1);
-        endpoints[RIGHT] = right;
         thread(this::accept);
         if (right != null) {
-            thread(() -> connect(right));
+            connectRight(right);
         }
+    }
+
+    /** Connects to the right neighbour, and again whenever the link drops. */
+    void connectRight(String right) {
+        endpoints[RIGHT] = right;
+        thread(() -> connect(right));
+    }
+
+    /** Handles what the network said, without moving the world; true while a handover is under way. */
+    synchronized boolean settle() {
+        for (NetEvent e; (e = events.poll()) != null; ) {
+            handle(e);
+        }
+        return handover.get(0).busy() || handover.get(1).busy() || textbook != null && !textbook.flying.isEmpty();
     }
 
     /** A screen whose {@code textbook.side} leads to one of the textbook's programs. */
@@ -438,63 +450,8 @@ public final class Balls {
         return lines;
     }
 
-    /** {@code --textbook right} listens on 10001 and sends left to 10002, {@code left} the other way. */
-    static Textbook textbook(String which, Map<String, String> opt) throws IOException {
-        String local = "tcp://127.0.0.1:";
-        if (which.equals("right") && !opt.containsKey("--right")) {
-            return new Textbook(LEFT, opt.getOrDefault("--listen", local + Textbook.RIGHT_PORT),
-                opt.getOrDefault("--left", local + Textbook.LEFT_PORT));
-        }
-        if (which.equals("left") && !opt.containsKey("--left")) {
-            return new Textbook(RIGHT, opt.getOrDefault("--listen", local + Textbook.LEFT_PORT),
-                opt.getOrDefault("--right", local + Textbook.RIGHT_PORT));
-        }
-        System.err.println("tether balls (java): --textbook right takes --left, --textbook left takes --right");
-        System.exit(2);
-        return null;
-    }
-
-    /** {@code --listen EP --right EP --headless --json --balls N --for SECONDS --name NAME --speed X}. */
+    /** See {@link Cli}: {@code --listen EP --right EP --textbook left|right --local N --terminal ...}. */
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--headless") || a.equals("--json")) {
-                opt.put(a, "");
-            } else if (a.startsWith("--") && i + 1 < args.length) {
-                opt.put(a, args[++i]);
-            } else {
-                System.err.println("tether balls (java): unknown argument " + a);
-                System.exit(2);
-            }
-        }
-        double seconds = Double.parseDouble(opt.getOrDefault("--for", "0").replaceAll("s$", ""));
-        double speed = Double.parseDouble(opt.getOrDefault("--speed", "1"));
-        Balls peer;
-        String which = opt.get("--textbook");
-        if (which != null) {
-            peer = new Balls(textbook(which, opt), opt.get("--name"), opt.containsKey("--json"), speed);
-        } else {
-            peer = new Balls(opt.getOrDefault("--listen", "tcp://127.0.0.1:9100"), opt.get("--right"),
-                opt.get("--name"), opt.containsKey("--json"), speed);
-        }
-        peer.emit("listening", "\"endpoint\":" + quote(peer.localEndpoint()));
-        int n = Integer.parseInt(opt.getOrDefault("--balls", "1"));
-        synchronized (peer) {
-            for (int i = 0; i < n; i++) {
-                peer.addBall();
-            }
-        }
-        if (opt.containsKey("--headless")) {
-            long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
-            while (System.nanoTime() < deadline) {
-                peer.frame();
-                Thread.sleep(16);
-            }
-        } else {
-            Window.run(peer, seconds);
-        }
-        peer.finish();
-        System.exit(0);
+        Cli.main(args);
     }
 }
