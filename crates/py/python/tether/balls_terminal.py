@@ -9,6 +9,7 @@ same as the window's.
 from __future__ import annotations
 
 import curses
+import os
 import time
 from typing import Any, Dict, List, Tuple
 
@@ -75,6 +76,7 @@ def _loop(screen: Any, runner: Any) -> None:
     screen.nodelay(True)
     colours = Colours()
     peer = runner.peer
+    size = (0, 0)
     while runner.frame():
         key = screen.getch()
         while key != -1:
@@ -85,8 +87,18 @@ def _loop(screen: Any, runner: Any) -> None:
             elif key == ord("c"):
                 peer.clear()
             key = screen.getch()
+        try:  # asked each frame: a SIGWINCH that curses missed leaves it drawing for the old size
+            real = os.get_terminal_size(1)  # the terminal curses draws on
+            if (real.lines, real.columns) != screen.getmaxyx():
+                curses.resizeterm(real.lines, real.columns)
+        except (OSError, ValueError):
+            pass
         rows, cols = screen.getmaxyx()
-        screen.erase()
+        if (rows, cols) != size:  # after a resize: repaint all, what curses knows of the screen is stale
+            size = (rows, cols)
+            screen.clear()
+        else:
+            screen.erase()
         peers = runner.peers()
         pane = max(cols // len(peers), 1)  # --local N: side by side
         for i, p in enumerate(peers):
