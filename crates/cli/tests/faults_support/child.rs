@@ -40,17 +40,40 @@ impl Net {
     }
 }
 
-/// Waits until `l`'s stderr holds `n` lines containing `needle` (true), or
-/// `wait` passes (false).
-pub fn wait_stderr(l: &Listener, needle: &str, n: usize, wait: Duration) -> bool {
+/// Waits until `l`'s stderr reports `n` peers ended with `cause` (true),
+/// or `wait` passes (false); see [`peer_reports`].
+pub fn wait_stderr(l: &Listener, whole: &str, cause: &str, n: usize, wait: Duration) -> bool {
     let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
-        if l.stderr().matches(needle).count() >= n {
+        if peer_reports(&l.stderr(), whole, cause) >= n {
             return true;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
     false
+}
+
+/// How many peers `stderr` reports as ended with `cause`. The listener
+/// prints the first few of a kind each second whole (they contain
+/// `whole`) and then one summary for that second ("tether: 4 peers lost
+/// in the last second: CAUSE"), whose count takes in the whole ones too.
+pub fn peer_reports(stderr: &str, whole: &str, cause: &str) -> usize {
+    // Lines of one kind printed whole in a second (the listener's peer log).
+    const SHOWN: usize = 3;
+    let summary_end = format!(" in the last second: {cause}");
+    stderr
+        .lines()
+        .map(|line| {
+            if line.contains(whole) {
+                return 1;
+            }
+            line.strip_prefix("tether: ")
+                .filter(|rest| rest.ends_with(&summary_end))
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.replace(',', "").parse::<usize>().ok())
+                .map_or(0, |n| n.saturating_sub(SHOWN))
+        })
+        .sum()
 }
 
 /// Sends SIGTERM to `l`.
