@@ -150,11 +150,13 @@ mod tests {
 
     const WAIT: Duration = Duration::from_secs(10);
 
-    #[tokio::test]
-    async fn run_stops_when_its_shutdown_future_resolves() {
-        let (to_printer, mut printed) = mpsc::channel(8);
-        let sink = Arc::new(Sink::new(to_printer, None));
-        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
+    /// A listener on a free loopback port serving `sink` until the sender
+    /// it returns is used (or dropped).
+    async fn serve(
+        sink: &Arc<Sink>,
+        options: &Options,
+    ) -> (Endpoint, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), options)
             .await
             .unwrap();
         let ep = bound.local_addr().unwrap();
@@ -164,8 +166,16 @@ mod tests {
             async {
                 let _ = shutdown.await;
             },
-            Arc::clone(&sink),
+            Arc::clone(sink),
         ));
+        (ep, stop, server)
+    }
+
+    #[tokio::test]
+    async fn run_stops_when_its_shutdown_future_resolves() {
+        let (to_printer, mut printed) = mpsc::channel(8);
+        let sink = Arc::new(Sink::new(to_printer, None));
+        let (ep, stop, server) = serve(&sink, &Options::default()).await;
         let mut link = AsyncLink::connect(&ep).await.unwrap();
         link.send(b"hello").await.unwrap();
         let batch = tokio::time::timeout(WAIT, printed.recv())
@@ -196,18 +206,7 @@ mod tests {
                 .echo(true)
                 .drain(Duration::from_millis(200)),
         );
-        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::default())
-            .await
-            .unwrap();
-        let ep = bound.local_addr().unwrap();
-        let (stop, shutdown) = oneshot::channel::<()>();
-        let server = tokio::spawn(run(
-            bound,
-            async {
-                let _ = shutdown.await;
-            },
-            Arc::clone(&sink),
-        ));
+        let (ep, stop, server) = serve(&sink, &Options::default()).await;
         let mut link = AsyncLink::connect(&ep).await.unwrap();
         // 64 MiB of messages, never reading the echoes: both socket
         // buffers fill and the echo blocks.
@@ -235,18 +234,7 @@ mod tests {
         sink.limits = Limits { max_connections: 1 };
         let sink = Arc::new(sink);
         let idle = Options::new().idle_timeout(Some(Duration::from_millis(300)));
-        let bound = Bound::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &idle)
-            .await
-            .unwrap();
-        let ep = bound.local_addr().unwrap();
-        let (stop, shutdown) = oneshot::channel::<()>();
-        let server = tokio::spawn(run(
-            bound,
-            async {
-                let _ = shutdown.await;
-            },
-            Arc::clone(&sink),
-        ));
+        let (ep, stop, server) = serve(&sink, &idle).await;
         let mut first = AsyncLink::connect(&ep).await.unwrap();
         first.send(b"one").await.unwrap();
         let batch = tokio::time::timeout(WAIT, printed.recv())
