@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::units::human_bytes;
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+/// `n` and the noun that goes with it: "1 message", "2 messages".
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

@@ -129,7 +129,8 @@ impl Drop for Bridge {
 }
 
 /// One count of a bridge summary ("3 messages passed, 0 refused, 1
-/// dropped, 1 reconnects in 2.0 s"), by the word after it.
+/// dropped, 1 reconnect in 2.0 s"), by the word after it (a plural
+/// word also finds its singular).
 pub fn count(summary: &str, word: &str) -> u64 {
     let words: Vec<&str> = summary
         .split([' ', ','])
@@ -137,7 +138,7 @@ pub fn count(summary: &str, word: &str) -> u64 {
         .collect();
     let at = words
         .iter()
-        .position(|w| *w == word)
+        .position(|w| *w == word || Some(*w) == word.strip_suffix('s'))
         .unwrap_or_else(|| panic!("no {word:?} in {summary:?}"));
     let n = if word == "passed" { at - 2 } else { at - 1 };
     words[n].parse().unwrap()

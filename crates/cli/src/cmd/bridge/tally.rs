@@ -9,6 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use tether_bridge::{Broker, Subscription};
 
+use crate::output::summary::plural;
+
 /// Counters of one bridge.
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -62,11 +64,11 @@ impl Tally {
     pub fn summary(&self, elapsed: Duration) -> String {
         let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "{} messages passed, {} refused, {} dropped, {} reconnects in {:.1} s",
-            n(&self.passed),
+            "{} passed, {} refused, {} dropped, {} in {:.1} s",
+            plural(n(&self.passed), "message", "messages"),
             n(&self.refused),
             n(&self.dropped),
-            n(&self.reconnects),
+            plural(n(&self.reconnects), "reconnect", "reconnects"),
             elapsed.as_secs_f64()
         )
     }
