@@ -5,7 +5,12 @@ All figures come from one run, so the ratios compare like with like:
 
 * round trip of a 4-byte message (send, wait for the echo): tether Link
   (``send`` + ``recv``, and ``request`` in one call) vs a
-  persistent stdlib socket with TCP_NODELAY vs pyzmq REQ/REP;
+  persistent stdlib socket with TCP_NODELAY vs pyzmq REQ/REP. The tether
+  echo peer is ``for msg in link: link.send(msg)``, the stdlib one
+  ``recv`` + ``sendall``; the row "request, request peer" also answers
+  with ``link.request`` (the reply and the wait for the next message in
+  one call, one GIL release per message instead of two), idiomatic tether
+  but a different peer than the stdlib's, so it is reported on its own;
 * one-way rate of 4-byte messages sent from a Python loop and parsed and
   counted by a receiver in another process: ``link.send`` per message,
   ``link.send_many`` in batches, stdlib ``sendall`` per message, pyzmq
@@ -59,6 +64,21 @@ def serve(kind: str, arg: str) -> None:
             assert link is not None
             for msg in link:
                 link.send(msg)
+    elif kind == "tether-request-echo":
+        # Answers and waits for the next message in one call (one GIL
+        # release per message instead of two).
+        with tether.listen("tcp://127.0.0.1:0") as srv:
+            print(srv.local_addr, file=out, flush=True)
+            link = srv.accept()
+            assert link is not None
+            try:
+                msg = link.recv()
+                while True:
+                    reply = link.request(msg)
+                    assert reply is not None
+                    msg = reply
+            except tether.ConnectionClosed:
+                pass
     elif kind == "socket-echo":
         ls = socket.socket()
         ls.bind(("127.0.0.1", 0))
@@ -181,6 +201,15 @@ class RoundTrip:
             self.closers.append(link.close)
         elif kind == "tether_request":
             self.peer = Peer("tether-echo")
+            link = tether.connect(self.peer.addr)
+            request = link.request
+
+            def one() -> None:
+                request(MSG)
+
+            self.closers.append(link.close)
+        elif kind == "tether_request_both":
+            self.peer = Peer("tether-request-echo")
             link = tether.connect(self.peer.addr)
             request = link.request
 
@@ -386,7 +415,7 @@ def main() -> int:
         os.sched_setaffinity(0, {args.pin_round_trips})  # the peers inherit it
     res["round_trip_cpus"] = sorted(os.sched_getaffinity(0))
     rt = res["round_trip"] = round_trips(
-        ["tether", "tether_request", "socket"] + (["pyzmq"] if have_zmq else []),
+        ["tether", "tether_request", "tether_request_both", "socket"] + (["pyzmq"] if have_zmq else []),
         args.warmup,
         args.round_trips,
     )
@@ -408,6 +437,7 @@ def main() -> int:
     ratios = {
         "rt_p50_socket_over_tether": ratio(p50("socket"), p50("tether")),
         "rt_p50_socket_over_request": ratio(p50("socket"), p50("tether_request")),
+        "rt_p50_socket_over_request_both": ratio(p50("socket"), p50("tether_request_both")),
         "rt_p50_pyzmq_over_tether": ratio(p50("pyzmq"), p50("tether")),
         "send_over_sendall": ratio(rate("tether_send"), rate("socket_sendall")),
         "send_many_over_pyzmq": ratio(rate("tether_send_many"), rate("pyzmq_push")),
@@ -416,6 +446,7 @@ def main() -> int:
         "rt_p50_socket_over_tether": 1.0,
         # request at most 0.90x the stdlib round trip
         "rt_p50_socket_over_request": 1 / 0.90,
+        "rt_p50_socket_over_request_both": 1 / 0.90,
         "rt_p50_pyzmq_over_tether": 1.5,
         "send_over_sendall": 2.0,
         "send_many_over_pyzmq": 10.0,
@@ -440,6 +471,7 @@ def main() -> int:
               % (len(MSG), args.round_trips, args.warmup, pinned))
         print("  %-28s %9s %9s %9s %9s" % ("", "p50 µs", "p99 µs", "p99.9 µs", "mean µs"))
         names = {"tether": "tether send + recv", "tether_request": "tether request",
+                 "tether_request_both": "tether request, request peer",
                  "socket": "stdlib socket (NODELAY)", "pyzmq": "pyzmq REQ/REP"}
         for k, r in rt.items():
             print("  %-28s %9.1f %9.1f %9.1f %9.1f"
@@ -460,6 +492,7 @@ def main() -> int:
         labels = {
             "rt_p50_socket_over_tether": "round trip p50, stdlib / tether",
             "rt_p50_socket_over_request": "round trip p50, stdlib / request",
+            "rt_p50_socket_over_request_both": "stdlib / request, request peer",
             "rt_p50_pyzmq_over_tether": "round trip p50, pyzmq / tether",
             "send_over_sendall": "link.send / stdlib sendall",
             "send_many_over_pyzmq": "send_many / pyzmq PUSH",
